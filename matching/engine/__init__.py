@@ -1,0 +1,73 @@
+"""Matching engine: provably optimal placement of households into relocation pledges.
+
+Plain Python (numpy and HiGHS through highspy); nothing here imports Django or another app.
+The input and output follow ``relocation-matching/1`` (see docs/matching-engine.md)::
+
+    from matching.engine import load_instance, solve, explain
+    instance = load_instance("instance.json")     # raises InstanceError, one readable line
+    result = solve(instance, time_limit=30)       # Result: status, objective, bound, ...
+    result.to_dict()                              # the contract's result document
+    explain(instance, result)                     # score parts; why each household is out
+"""
+
+from __future__ import annotations
+
+import time
+
+from .explain import explain
+from .greedy import greedy
+from .instance import Instance, InstanceError, load_instance, parse_instance, parse_instance_text
+from .model import feasibility_violations, prepare
+from .result import Result, build_result
+from .solver import solve_exact, trivial_bound
+
+__all__ = [
+    "Instance",
+    "InstanceError",
+    "Result",
+    "explain",
+    "load_instance",
+    "parse_instance",
+    "parse_instance_text",
+    "solve",
+    "solve_greedy",
+]
+
+
+def solve(instance: Instance, time_limit: float | None = None) -> Result:
+    """The best placement, with the bound that proves how good it is.
+
+    ``time_limit`` (seconds, None for none) stops the search early; the result is then
+    ``feasible`` with an honest bound, unless the optimum was already proven.
+    """
+    started = time.perf_counter()
+    prep = prepare(instance)
+    outcome = solve_exact(prep, time_limit)
+    _check(instance, outcome.assignment)
+    return build_result(
+        instance,
+        outcome.assignment,
+        bound=outcome.bound,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def solve_greedy(instance: Instance) -> Result:
+    """The greedy baseline (vulnerable first, then longest waiting), with a weak bound."""
+    started = time.perf_counter()
+    prep = prepare(instance)
+    assignment = greedy(prep)
+    _check(instance, assignment)
+    return build_result(
+        instance,
+        assignment,
+        bound=trivial_bound(prep),
+        seconds=time.perf_counter() - started,
+        method="greedy",
+    )
+
+
+def _check(instance: Instance, assignment: list[int]) -> None:
+    problems = feasibility_violations(instance, assignment)
+    if problems:  # a bug, never bad input: fail loudly rather than return a wrong placement
+        raise AssertionError(f"infeasible assignment ({len(problems)}): {problems[0]}")

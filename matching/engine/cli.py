@@ -1,0 +1,74 @@
+"""``match_instance``: solve an instance file, write a result file. No database involved.
+
+Used by ``python manage.py match_instance`` and, without Django, by
+``python -m matching.engine INSTANCE.json --output RESULT.json [--time-limit S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from . import explain, load_instance, solve
+from .instance import InstanceError
+from .result import Result
+
+EXIT_BAD_INPUT = 2
+
+
+class OutputError(Exception):
+    """The result could not be written. ``str(error)`` is one readable line."""
+
+
+def match_instance(
+    instance_path: str | Path,
+    output_path: str | Path,
+    time_limit: float | None = None,
+    with_explanations: bool = False,
+) -> Result:
+    """Solve ``instance_path`` and write the result document to ``output_path``.
+
+    Raises InstanceError (malformed input) or OutputError (result not writable).
+    """
+    if time_limit is not None and (not math.isfinite(time_limit) or time_limit <= 0):
+        raise InstanceError(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    instance = load_instance(instance_path)
+    result = solve(instance, time_limit=time_limit)
+    document = result.to_dict()
+    if with_explanations:
+        document["explanations"] = explain(instance, result)
+    try:
+        Path(output_path).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write {output_path}: {exc.strerror or exc}") from None
+    return result
+
+
+def summary(result: Result) -> str:
+    return (
+        f"{result.status}: objective {result.objective:.6f}, bound {result.bound:.6f}, "
+        f"gap {result.gap:.2e}, {len(result.assignments)} households placed "
+        f"in {result.solve_seconds:.2f} s"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m matching.engine", description=__doc__)
+    parser.add_argument("instance")
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--explain", action="store_true", help="add explanations to the result")
+    args = parser.parse_args(argv)
+    try:
+        result = match_instance(args.instance, args.output, args.time_limit, args.explain)
+    except InstanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(summary(result))
+    return 0

@@ -1,0 +1,56 @@
+"""Greedy baseline: the way placement is done by hand or by spreadsheet.
+
+Households are taken in priority order (households with vulnerable members first, then the
+longest waiting, then by id) and each goes to the eligible pledge where it scores most among
+those that still have room for the whole household. It is fast and always feasible, but it
+never revisits a choice, so a large family placed early can block two better ones later.
+The exact solver uses :func:`fill` to top up rounded solutions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .model import UNPLACED, Prepared, Room
+
+
+def priority_order(prep: Prepared) -> list[int]:
+    households = prep.instance.households
+    return sorted(
+        range(len(households)),
+        key=lambda i: (
+            households[i].vulnerable_members == 0,
+            -households[i].waiting_days,
+            households[i].id,
+        ),
+    )
+
+
+def greedy(prep: Prepared) -> list[int]:
+    """Assignment (pledge index or -1 per household) chosen greedily in priority order."""
+    assignment = [UNPLACED] * len(prep.instance.households)
+    fill(prep, assignment, Room(prep.instance), priority_order(prep))
+    return assignment
+
+
+def fill(prep: Prepared, assignment: list[int], room: Room, order: Iterable[int]) -> None:
+    """Place each unplaced household of ``order`` in its best pledge that still has room.
+
+    ``room`` must already account for the households placed in ``assignment``.
+    Ties between pledges go to the one with more places left, then to the lower index.
+    """
+    for i in order:
+        if assignment[i] != UNPLACED:
+            continue
+        best = UNPLACED
+        best_key = None
+        base = prep.base[i]
+        for j, bonus in zip(prep.eligible[i], prep.bonus[i], strict=True):
+            if base + bonus <= 0 or not room.fits(i, j):
+                continue
+            key = (base + bonus, room.capacity[j], -j)
+            if best_key is None or key > best_key:
+                best, best_key = j, key
+        if best != UNPLACED:
+            assignment[i] = best
+            room.take(i, best)

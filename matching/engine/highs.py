@@ -1,0 +1,95 @@
+"""Thin helpers around ``highspy`` (HiGHS), kept in one place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import highspy
+import numpy as np
+
+_banner_shown = False
+
+
+def new_highs(time_limit: float | None = None, **options) -> highspy.Highs:
+    """A silent HiGHS instance (HiGHS prints a banner the first time one is created)."""
+    global _banner_shown
+    if _banner_shown:
+        h = highspy.Highs()
+    else:
+        with _stdout_silenced():
+            h = highspy.Highs()
+        _banner_shown = True
+    h.setOptionValue("output_flag", False)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(0.01, float(time_limit)))
+    for key, value in options.items():
+        h.setOptionValue(key, value)
+    return h
+
+
+@contextlib.contextmanager
+def _stdout_silenced():
+    try:
+        fd = os.dup(1)
+    except OSError:  # no real stdout (embedded interpreter): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+
+
+def make_lp(
+    *,
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    starts: np.ndarray,
+    index: np.ndarray,
+    values: np.ndarray,
+    integrality: np.ndarray | None = None,
+) -> highspy.HighsLp:
+    """A maximisation model in column-wise (CSC) form."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = len(row_lower)
+    lp.col_cost_ = cost
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = row_lower
+    lp.row_upper_ = row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = values
+    lp.sense_ = highspy.ObjSense.kMaximize
+    if integrality is not None:
+        kinds = {0: highspy.HighsVarType.kContinuous, 1: highspy.HighsVarType.kInteger}
+        lp.integrality_ = [kinds[int(v)] for v in integrality]
+    return lp
+
+
+def status_name(h: highspy.Highs) -> str:
+    return h.modelStatusToString(h.getModelStatus())
+
+
+def is_optimal(h: highspy.Highs) -> bool:
+    return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def is_infeasible(h: highspy.Highs) -> bool:
+    return h.getModelStatus() == highspy.HighsModelStatus.kInfeasible
+
+
+def set_start(h: highspy.Highs, x: np.ndarray) -> None:
+    solution = highspy.HighsSolution()
+    solution.col_value = list(map(float, x))
+    solution.value_valid = True
+    h.setSolution(solution)

@@ -1,0 +1,95 @@
+"""Numbers the algorithms share: eligibility, values and remaining capacity.
+
+Households and pledges are referred to by their index in the instance.
+``assignment[i]`` is the index of household ``i``'s pledge, or ``-1`` when unplaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .eligibility import eligible_pledges, failed_criteria
+from .instance import Instance
+from .scoring import base_value, tie_bonus
+
+UNPLACED = -1
+
+
+@dataclass(slots=True)
+class Prepared:
+    instance: Instance
+    eligible: list[tuple[int, ...]]  # per household: eligible pledge indices, ascending
+    base: list[float]  # per household: value without the pledge-dependent ties
+    bonus: list[tuple[float, ...]]  # per household: tie bonus for each eligible pledge
+
+    def value(self, i: int, j: int) -> float:
+        k = self.eligible[i].index(j)
+        return self.base[i] + self.bonus[i][k]
+
+
+def prepare(instance: Instance) -> Prepared:
+    eligible = eligible_pledges(instance)
+    w = instance.weights
+    pledges = instance.pledges
+    base = [base_value(h, w) for h in instance.households]
+    bonus = []
+    for h, pledge_indices in zip(instance.households, eligible, strict=True):
+        if h.family_ties or h.cultural_ties:
+            bonus.append(tuple(tie_bonus(h, pledges[j], w) for j in pledge_indices))
+        else:
+            bonus.append((0.0,) * len(pledge_indices))
+    return Prepared(instance=instance, eligible=eligible, base=base, bonus=bonus)
+
+
+class Room:
+    """Remaining places per pledge and per (pledge, frontline state) quota."""
+
+    def __init__(self, instance: Instance):
+        self.instance = instance
+        self.capacity = [p.capacity for p in instance.pledges]
+        self.quota = [dict(p.quotas) for p in instance.pledges]
+
+    def fits(self, i: int, j: int) -> bool:
+        h = self.instance.households[i]
+        if h.size > self.capacity[j]:
+            return False
+        quota = self.quota[j]
+        return not quota or quota.get(h.frontline_state, 0) >= h.size
+
+    def take(self, i: int, j: int) -> None:
+        h = self.instance.households[i]
+        self.capacity[j] -= h.size
+        if self.quota[j]:
+            self.quota[j][h.frontline_state] -= h.size
+
+    def give_back(self, i: int, j: int) -> None:
+        h = self.instance.households[i]
+        self.capacity[j] += h.size
+        if self.quota[j]:
+            self.quota[j][h.frontline_state] += h.size
+
+
+def feasibility_violations(instance: Instance, assignment: list[int]) -> list[str]:
+    """Everything that makes ``assignment`` infeasible (eligibility, capacity, quotas)."""
+    problems = []
+    used = [0] * len(instance.pledges)
+    used_quota: list[dict[str, int]] = [{} for _ in instance.pledges]
+    for i, j in enumerate(assignment):
+        if j == UNPLACED:
+            continue
+        h, p = instance.households[i], instance.pledges[j]
+        failed = failed_criteria(h, p)
+        if failed:
+            problems.append(f"{h.id} is not eligible for {p.id}: {', '.join(failed)}")
+        used[j] += h.size
+        used_quota[j][h.frontline_state] = used_quota[j].get(h.frontline_state, 0) + h.size
+    for j, p in enumerate(instance.pledges):
+        if used[j] > p.capacity:
+            problems.append(f"{p.id} holds {used[j]} persons, capacity {p.capacity}")
+        if p.quotas:
+            for state, n in used_quota[j].items():
+                if n > p.quotas.get(state, 0):
+                    problems.append(
+                        f"{p.id} holds {n} persons from {state}, quota {p.quotas.get(state, 0)}"
+                    )
+    return problems
