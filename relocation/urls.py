@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from . import api, views
@@ -31,6 +32,7 @@ urlpatterns = [
     path("matching/", include("matching.urls")),
     path("missions/", include("missions.urls")),
     path("api/me/", api.MeView.as_view(), name="api-me"),
+    path("api/token/", obtain_auth_token, name="api-token"),
     path("api/", include(router.urls)),
     path("api/", include("cases.api_urls")),
     path("api/", include("pledges.api_urls")),

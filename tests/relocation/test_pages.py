@@ -16,6 +16,36 @@ def test_anonymous_users_are_sent_to_login(client, db, path):
     assert response["Location"].startswith("/accounts/login/?next=")
 
 
+def _page_paths(patterns=None, prefix=""):
+    """Every page URL of the project that takes no argument (API, admin and static excluded)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _page_paths(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern) and "<" not in route and "(?P" not in route:
+            yield "/" + route.lstrip("^").rstrip("$")
+
+
+def test_anonymous_users_are_sent_to_login_from_every_page(client, db):
+    public = ("accounts/login/", "healthz", "api/", "i18n/", "admin/")
+    paths = [p for p in _page_paths() if not p.lstrip("/").startswith(public)]
+    assert "/notifications/" in paths
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/accounts/login/?next="), path
+
+
+def test_a_token_is_issued_for_the_api(people, client):
+    user = people["coordinator"]
+    response = client.post("/api/token/", {"username": user.username, "password": "pw-for-tests-only"})
+    token = response.json()["token"]
+    me = client.get("/api/me/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert me.json()["username"] == user.username
+
+
 def test_the_api_answers_anonymous_users_with_an_error_not_a_redirect(client, db):
     assert client.get("/api/me/").status_code in (401, 403)
 
