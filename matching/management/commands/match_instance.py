@@ -1,0 +1,38 @@
+"""python manage.py match_instance INSTANCE.json --output RESULT.json [--time-limit S]
+
+Solves a self-contained ``relocation-matching/1`` instance with the matching engine and writes
+the ``relocation-matching-result/1`` document. It never touches the database. A malformed
+instance ends with exit status 2 and one readable line on stderr.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from matching.engine.cli import EXIT_BAD_INPUT, OutputError, match_instance, summary
+from matching.engine.instance import InstanceError
+
+
+class Command(BaseCommand):
+    help = "Solve a matching instance file (no database) and write the result file."
+    requires_system_checks: list[str] = []  # no database, no checks: works on any machine
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("instance", help="instance file (relocation-matching/1 JSON)")
+        parser.add_argument("--output", required=True, help="where to write the result JSON")
+        parser.add_argument(
+            "--time-limit", type=float, default=None, help="stop after this many seconds"
+        )
+        parser.add_argument(
+            "--explain", action="store_true", help="add score parts and reasons for the unplaced"
+        )
+
+    def handle(self, *args, **options):
+        try:
+            result = match_instance(
+                options["instance"], options["output"], options["time_limit"], options["explain"]
+            )
+        except InstanceError as exc:
+            raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
+        except OutputError as exc:
+            raise CommandError(str(exc), returncode=1) from None
+        self.stdout.write(summary(result))

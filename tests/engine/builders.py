@@ -1,0 +1,42 @@
+"""Small builders for engine tests: instance dicts with sensible defaults."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+
+def household(hid: str = "H-1", **fields: Any) -> dict[str, Any]:
+    data = {
+        "id": hid,
+        "frontline_state": "GR",
+        "size": 1,
+        "vulnerable_members": 0,
+        "nationality": "AF",
+        "composition": "single_man",
+        "vulnerabilities": [],
+        "languages": ["fa"],
+        "family_ties": [],
+        "cultural_ties": [],
+        "waiting_days": 0,
+        "excluded_states": [],
+    }
+    data.update(fields)
+    return data
+
+
+def pledge(pid: str = "P-1", **fields: Any) -> dict[str, Any]:
+    data = {"id": pid, "state": "DE", "capacity": 10, "quotas": {}, "criteria": {}}
+    data.update(fields)
+    return data
+
+
+def instance(households=None, pledges=None, weights=None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "format": "relocation-matching/1",
+        "households": copy.deepcopy(households if households is not None else [household()]),
+        "pledges": copy.deepcopy(pledges if pledges is not None else [pledge()]),
+    }
+    if weights is not None:
+        data["weights"] = weights
+    return data

@@ -1,0 +1,211 @@
+"""Malformed instances: exit status 2 and one readable line, never a traceback."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matching.engine.cli import EXIT_BAD_INPUT, main, match_instance
+from matching.engine.instance import InstanceError, parse_instance
+
+from .builders import household, instance, pledge
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def with_household(**changes):
+    h = household()
+    for key, value in changes.items():
+        if value is DELETE:
+            del h[key]
+        else:
+            h[key] = value
+    return instance([h])
+
+
+def with_pledge(**changes):
+    p = pledge()
+    for key, value in changes.items():
+        if value is DELETE:
+            del p[key]
+        else:
+            p[key] = value
+    return instance(pledges=[p])
+
+
+DELETE = object()
+
+MALFORMED = {
+    "not an object": [1, 2],
+    "missing format": {k: v for k, v in instance().items() if k != "format"},
+    "wrong format": {**instance(), "format": "relocation-matching/2"},
+    "missing households": {k: v for k, v in instance().items() if k != "households"},
+    "households not a list": {**instance(), "households": {"id": "H-1"}},
+    "missing pledges": {k: v for k, v in instance().items() if k != "pledges"},
+    "household not an object": instance(["H-1"]),
+    "missing household id": with_household(id=DELETE),
+    "empty household id": with_household(id=""),
+    "missing size": with_household(size=DELETE),
+    "size as string": with_household(size="4"),
+    "size as float": with_household(size=2.5),
+    "size as boolean": with_household(size=True),
+    "zero size": with_household(size=0),
+    "negative size": with_household(size=-2),
+    "negative vulnerable members": with_household(vulnerable_members=-1),
+    "vulnerable members above size": with_household(size=2, vulnerable_members=3),
+    "negative waiting days": with_household(waiting_days=-5),
+    "waiting days as string": with_household(waiting_days="210"),
+    "unknown composition": with_household(composition="extended_family"),
+    "unknown vulnerability": with_household(vulnerabilities=["sad"]),
+    "vulnerabilities not a list": with_household(vulnerabilities="minor"),
+    "missing vulnerabilities": with_household(vulnerabilities=DELETE),
+    "missing excluded states": with_household(excluded_states=DELETE),
+    "lower-case nationality": with_household(nationality="af"),
+    "three-letter nationality": with_household(nationality="AFG"),
+    "frontline state not frontline": with_household(frontline_state="DE"),
+    "frontline state not a code": with_household(frontline_state="Greece"),
+    "language not ISO 639-1": with_household(languages=["farsi"]),
+    "family tie not a state code": with_household(family_ties=["Germany"]),
+    "duplicate household id": instance([household("H-1"), household("H-1")]),
+    "duplicate pledge id": instance(pledges=[pledge("P-1"), pledge("P-1")]),
+    "missing pledge state": with_pledge(state=DELETE),
+    "missing capacity": with_pledge(capacity=DELETE),
+    "negative capacity": with_pledge(capacity=-1),
+    "capacity as string": with_pledge(capacity="10"),
+    "quotas not an object": with_pledge(quotas=["GR"]),
+    "quota for unknown state": with_pledge(quotas={"DE": 5}),
+    "quota key not a code": with_pledge(quotas={"Greece": 5}),
+    "negative quota": with_pledge(quotas={"GR": -5}),
+    "criteria not an object": with_pledge(criteria=["AF"]),
+    "unknown criterion": with_pledge(criteria={"religion": ["x"]}),
+    "unknown composition in criteria": with_pledge(criteria={"compositions": ["group"]}),
+    "unknown excluded vulnerability": with_pledge(criteria={"excluded_vulnerabilities": ["flu"]}),
+    "max household size as string": with_pledge(criteria={"max_household_size": "6"}),
+    "unknown weight": {**instance(), "weights": {"persons": 1.0}},
+    "weight as string": {**instance(), "weights": {"person": "1"}},
+    "weights not an object": {**instance(), "weights": [1, 2]},
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_instance_is_one_readable_error(case):
+    with pytest.raises(InstanceError) as caught:
+        parse_instance(MALFORMED[case])
+    message = str(caught.value)
+    assert message and "\n" not in message
+
+
+def test_error_names_the_household_and_field():
+    with pytest.raises(
+        InstanceError, match=r'households\[0\] \(H-1\): "size" must be >= 1, got -2'
+    ):
+        parse_instance(with_household(size=-2))
+
+
+def test_absent_optional_parts_are_allowed():
+    data = instance([household()], [{"id": "P-1", "state": "DE", "capacity": 3}])
+    data.pop("weights", None)
+    inst = parse_instance(data)
+    assert inst.pledges[0].quotas == {}
+    assert inst.pledges[0].criteria.max_household_size is None
+    assert inst.weights.family_tie == 3.0
+    partial = parse_instance({**instance(), "weights": {"family_tie": 5}})
+    assert partial.weights.family_tie == 5.0 and partial.weights.person == 1.0
+
+
+def run_cli(tmp_path, payload, *extra):
+    path = tmp_path / "instance.json"
+    if isinstance(payload, str):
+        path.write_text(payload)
+    else:
+        path.write_text(json.dumps(payload))
+    out = tmp_path / "result.json"
+    return path, out, [str(path), "--output", str(out), *extra]
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_cli_function_exits_2_with_one_line(case, tmp_path, capsys):
+    _, out, argv = run_cli(tmp_path, MALFORMED[case])
+    assert main(argv) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "text", ["", "{", '{"format": "relocation-matching/1",}', "[1, 2", '{"a": NaN}', "\x00"]
+)
+def test_invalid_json_exits_2(text, tmp_path, capsys):
+    _, _, argv = run_cli(tmp_path, text)
+    assert main(argv) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid JSON" in err
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    assert main([str(tmp_path / "nope.json"), "--output", str(tmp_path / "r.json")]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_match_instance_writes_the_contract_result(tmp_path):
+    path, out, _ = run_cli(
+        tmp_path, instance([household("H-1", size=2, composition="couple")], [pledge()])
+    )
+    result = match_instance(path, out)
+    document = json.loads(out.read_text())
+    assert set(document) == {
+        "format",
+        "status",
+        "objective",
+        "bound",
+        "solve_seconds",
+        "assignments",
+    }
+    assert document["format"] == "relocation-matching-result/1"
+    assert document["status"] == "optimal"
+    assert document["assignments"] == [{"household": "H-1", "pledge": "P-1"}]
+    assert document["objective"] == pytest.approx(2.0) == result.objective
+
+
+def manage(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "manage.py", "match_instance", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(not (ROOT / "manage.py").exists(), reason="needs the Django project")
+@pytest.mark.parametrize(
+    "case", ["negative size", "unknown vulnerability", "duplicate household id", "missing format"]
+)
+def test_management_command_exits_2_with_one_line(case, tmp_path):
+    path, out, _ = run_cli(tmp_path, MALFORMED[case])
+    done = manage(str(path), "--output", str(out))
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not (ROOT / "manage.py").exists(), reason="needs the Django project")
+def test_management_command_rejects_invalid_json(tmp_path):
+    path, out, _ = run_cli(tmp_path, "{not json")
+    done = manage(str(path), "--output", str(out))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not (ROOT / "manage.py").exists(), reason="needs the Django project")
+def test_management_command_solves_a_generated_instance(tmp_path):
+    from matching.engine.generator import generate_instance
+
+    path, out, _ = run_cli(tmp_path, generate_instance(300, seed=11))
+    done = manage(str(path), "--output", str(out), "--time-limit", "60")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(out.read_text())
+    assert document["status"] == "optimal"
+    assert document["bound"] >= document["objective"] > 0

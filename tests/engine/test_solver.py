@@ -1,0 +1,206 @@
+"""The exact method against brute force, the greedy baseline, feasibility and determinism."""
+
+import itertools
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matching.engine import parse_instance, solve, solve_greedy
+from matching.engine.eligibility import is_eligible
+from matching.engine.generator import generate_instance
+from matching.engine.model import feasibility_violations
+from matching.engine.result import objective_of
+from matching.engine.scoring import value
+
+from .builders import household, instance, pledge
+
+codes = st.sampled_from
+
+
+@st.composite
+def small_instances(draw):
+    n_pledges = draw(st.integers(1, 3))
+    pledges = []
+    for j in range(n_pledges):
+        quotas = draw(
+            st.one_of(
+                st.just({}),
+                st.dictionaries(codes(["GR", "IT"]), st.integers(0, 7), min_size=1),
+            )
+        )
+        criteria = {}
+        if draw(st.booleans()):
+            criteria["nationalities"] = draw(st.lists(codes(["AF", "SY"]), max_size=2))
+        if draw(st.booleans()):
+            criteria["compositions"] = draw(
+                st.lists(codes(["single_man", "couple", "family_with_children"]), max_size=2)
+            )
+        if draw(st.booleans()):
+            criteria["max_household_size"] = draw(st.one_of(st.none(), st.integers(1, 4)))
+        if draw(st.booleans()):
+            criteria["excluded_vulnerabilities"] = draw(
+                st.lists(codes(["serious_illness", "minor"]), max_size=1)
+            )
+        if draw(st.booleans()):
+            criteria["languages"] = draw(st.lists(codes(["en", "fr"]), max_size=1))
+        pledges.append(
+            pledge(
+                f"P-{j}",
+                state=draw(codes(["DE", "FR", "PT"])),
+                capacity=draw(st.integers(0, 9)),
+                quotas=quotas,
+                criteria=criteria,
+            )
+        )
+    households = []
+    for i in range(draw(st.integers(0, 6))):
+        size = draw(st.integers(1, 5))
+        households.append(
+            household(
+                f"H-{i}",
+                frontline_state=draw(codes(["GR", "IT"])),
+                size=size,
+                vulnerable_members=draw(st.integers(0, size)),
+                nationality=draw(codes(["AF", "SY", "IQ"])),
+                composition=draw(codes(["single_man", "couple", "family_with_children"])),
+                vulnerabilities=draw(st.lists(codes(["serious_illness", "minor"]), max_size=2)),
+                languages=draw(st.lists(codes(["en", "fr", "fa"]), max_size=2)),
+                family_ties=draw(st.lists(codes(["DE", "FR"]), max_size=1)),
+                cultural_ties=draw(st.lists(codes(["DE", "FR", "PT"]), max_size=2)),
+                waiting_days=draw(st.integers(0, 400)),
+                excluded_states=draw(st.lists(codes(["DE", "FR"]), max_size=1)),
+            )
+        )
+    weights = draw(
+        st.one_of(
+            st.none(),
+            st.fixed_dictionaries(
+                {
+                    k: st.sampled_from([0.0, 0.1, 1.0, 2.0, 3.0, 0.7])
+                    for k in (
+                        "person",
+                        "vulnerable_member",
+                        "family_tie",
+                        "cultural_tie",
+                        "waiting_month",
+                    )
+                }
+            ),
+        )
+    )
+    return parse_instance(instance(households, pledges, weights))
+
+
+def brute_force(inst):
+    """The optimum by trying every assignment (each household: out, or one eligible pledge)."""
+    options = [[None] + [p for p in inst.pledges if is_eligible(h, p)] for h in inst.households]
+    best = 0.0
+    for choice in itertools.product(*options):
+        used, used_quota, total = {}, {}, 0.0
+        ok = True
+        for h, p in zip(inst.households, choice, strict=True):
+            if p is None:
+                continue
+            used[p.id] = used.get(p.id, 0) + h.size
+            key = (p.id, h.frontline_state)
+            used_quota[key] = used_quota.get(key, 0) + h.size
+            if used[p.id] > p.capacity or (
+                p.quotas and used_quota[key] > p.quotas[h.frontline_state]
+            ):
+                ok = False
+                break
+            total += value(h, p, inst.weights)
+        if ok:
+            best = max(best, total)
+    return best
+
+
+def assignment_indices(inst, result):
+    by_id = {p.id: j for j, p in enumerate(inst.pledges)}
+    chosen = result.assignment_map()
+    return [by_id[chosen[h.id]] if h.id in chosen else -1 for h in inst.households]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_instances())
+def test_engine_is_optimal_feasible_and_never_below_greedy(inst):
+    result = solve(inst)
+    greedy = solve_greedy(inst)
+    optimum = brute_force(inst)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(optimum, rel=1e-9, abs=1e-9)
+    assert result.objective >= greedy.objective - 1e-9
+    assert result.bound >= result.objective
+    assert result.bound <= optimum + 1e-6 * max(1.0, abs(optimum))
+    assert not feasibility_violations(inst, assignment_indices(inst, result))
+    assert not feasibility_violations(inst, assignment_indices(inst, greedy))
+    assert result.objective == objective_of(inst, result.assignments)
+
+
+def test_whole_households_capacity_and_quota_respected():
+    inst = parse_instance(
+        instance(
+            [
+                household("H-1", size=4, composition="family_with_children"),
+                household("H-2", size=3, composition="family_with_children"),
+                household("H-3", frontline_state="IT"),
+                household("H-4", frontline_state="IT"),
+            ],
+            [pledge("P-1", capacity=5, quotas={"GR": 4, "IT": 1})],
+        )
+    )
+    result = solve(inst)
+    assert result.assignments == (("H-1", "P-1"), ("H-3", "P-1"))
+    assert result.objective == pytest.approx(5.0)
+
+
+def test_priorities_follow_the_weights():
+    # One place: the vulnerable household, then family tie, then the longest wait wins.
+    base = {"size": 1, "composition": "single_man"}
+    inst = parse_instance(
+        instance(
+            [
+                household("H-1", **base, waiting_days=600),
+                household("H-2", **base, vulnerable_members=1),
+                household("H-3", **base, family_ties=["DE"]),
+            ],
+            [pledge("P-1", capacity=1)],
+        )
+    )
+    assert solve(inst).assignments == (("H-3", "P-1"),)  # tie 3.0 > vulnerable 2.0 > wait 2.0
+
+
+def test_empty_instance_is_optimal_with_nothing_placed():
+    inst = parse_instance(instance([], []))
+    result = solve(inst)
+    assert (result.status, result.objective, result.bound, result.assignments) == (
+        "optimal",
+        0.0,
+        0.0,
+        (),
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_instance_optimal_and_deterministic(seed):
+    inst = parse_instance(generate_instance(1500, seed=seed))
+    first = solve(inst)
+    second = solve(inst)
+    assert first.status == "optimal"
+    assert first.assignments == second.assignments
+    assert first.objective == second.objective
+    assert not feasibility_violations(inst, assignment_indices(inst, first))
+    greedy = solve_greedy(inst)
+    assert greedy.objective < first.objective
+    assert math.isclose(first.objective, objective_of(inst, first.assignments))
+
+
+def test_time_limit_gives_feasible_result_with_honest_bound():
+    inst = parse_instance(generate_instance(3000, seed=9))
+    cut = solve(inst, time_limit=0.05)
+    full = solve(inst)
+    assert not feasibility_violations(inst, assignment_indices(inst, cut))
+    assert cut.bound >= full.objective - 1e-6
+    assert cut.status in ("feasible", "optimal")
