@@ -117,6 +117,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         start_x = full_vector(model, classes, best_y)
         if np.all(start_x >= lower - 1e-9) and np.all(start_x <= upper + 1e-9):
             set_start(h, start_x)
+        value_before = best_value
         h.run()
         info = h.getInfo()
         solved = is_optimal(h)
@@ -157,8 +158,11 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             break
         if bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9):
             break
+        # Grow the margin: straight to a proof round when it is at most twice as large or when
+        # this round found nothing better (the incumbent is then probably optimal), else double.
         gap = lagrangian - best_value
-        tau = gap * (1 + 1e-9) + 1e-9 if gap <= 2 * tau else 2 * tau
+        improved = best_value > value_before
+        tau = gap * (1 + 1e-9) + 1e-9 if gap <= 2 * tau or not improved else 2 * tau
     return Outcome(best, max(bound, best_value), timed_out=timed_out, log=log)
 
 

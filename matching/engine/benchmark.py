@@ -1,0 +1,208 @@
+"""Benchmark: the engine, the greedy baseline and the naive model, side by side.
+
+Every solve runs in its own child process, so the peak memory reported is that solve's own
+(``ru_maxrss`` of the child: Python, numpy and HiGHS included, instance generation too).
+Run without Django as ``python bench/bench_matching.py`` or with it as
+``python manage.py bench_matching``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+METHODS = ("engine", "greedy", "naive")
+
+
+def run_child(method: str, n: int, seed: int, time_limit: float) -> dict:
+    """Solve one generated instance with one method (in this process) and describe it."""
+    from . import parse_instance, solve, solve_greedy
+    from .generator import generate_instance
+    from .model import prepare
+    from .naive import solve_naive
+    from .result import build_result
+
+    instance = parse_instance(generate_instance(n, seed=seed))
+    started = time.perf_counter()
+    if method == "engine":
+        result = solve(instance, time_limit=time_limit)
+    elif method == "greedy":
+        result = solve_greedy(instance)
+    else:
+        prep = prepare(instance)
+        assignment, bound, _, _ = solve_naive(prep, time_limit=time_limit)
+        result = build_result(
+            instance, assignment, bound=bound, seconds=time.perf_counter() - started
+        )
+    seconds = time.perf_counter() - started
+    figures = fairness(instance, result.assignment_map())
+    return {
+        "method": method,
+        "households": n,
+        "persons": sum(h.size for h in instance.households),
+        "places": sum(p.capacity for p in instance.pledges),
+        "pledges": len(instance.pledges),
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "seconds": seconds,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **figures,
+    }
+
+
+def fairness(instance, chosen: dict[str, str]) -> dict:
+    """What a coordinator asks: who got the places, and did anyone get crowded out?"""
+    pledges = instance.pledge_by_id()
+    used: dict[str, int] = defaultdict(int)
+    for h in instance.households:
+        if h.id in chosen:
+            used[chosen[h.id]] += h.size
+    fill = [used[p.id] / p.capacity for p in instance.pledges if p.capacity]
+    state_cap: dict[str, int] = defaultdict(int)
+    state_used: dict[str, int] = defaultdict(int)
+    for p in instance.pledges:
+        state_cap[p.state] += p.capacity
+        state_used[p.state] += used[p.id]
+    state_fill = [state_used[s] / c for s, c in state_cap.items() if c]
+    vulnerable = sum(h.vulnerable_members for h in instance.households)
+    vulnerable_placed = sum(h.vulnerable_members for h in instance.households if h.id in chosen)
+    tied = [h for h in instance.households if h.family_ties]
+    honoured = sum(
+        1 for h in tied if h.id in chosen and pledges[chosen[h.id]].state in h.family_ties
+    )
+    buckets = {"1": (1, 1), "2": (2, 2), "3-4": (3, 4), "5-6": (5, 6), "7+": (7, 10**9)}
+    by_size = {}
+    for name, (low, high) in buckets.items():
+        group = [h for h in instance.households if low <= h.size <= high]
+        by_size[name] = sum(1 for h in group if h.id in chosen) / len(group) if group else None
+    return {
+        "placed_households": len(chosen),
+        "placed_persons": sum(used.values()),
+        "fill_pledge_min": min(fill, default=0.0),
+        "fill_pledge_max": max(fill, default=0.0),
+        "fill_state_min": min(state_fill, default=0.0),
+        "fill_state_max": max(state_fill, default=0.0),
+        "vulnerable_placed": vulnerable_placed / vulnerable if vulnerable else None,
+        "family_ties_honoured": honoured / len(tied) if tied else None,
+        "placed_by_size": by_size,
+    }
+
+
+def run_in_subprocess(method: str, n: int, seed: int, time_limit: float) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "matching.engine.benchmark",
+            "--child",
+            method,
+            str(n),
+            str(seed),
+            str(time_limit),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"method": method, "households": n, "error": done.stderr.strip().splitlines()[-1:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def report(rows: list[dict], out=sys.stdout) -> None:
+    by_n: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_n[row["households"]].append(row)
+    for n, group in by_n.items():
+        first = next((r for r in group if "error" not in r), None)
+        if first:
+            print(
+                f"\n{n} households, {first['persons']} persons, {first['pledges']} pledges, "
+                f"{first['places']} places",
+                file=out,
+            )
+        best = max((r["objective"] for r in group if "objective" in r), default=None)
+        print(
+            f"{'method':8} {'status':9} {'objective':>13} {'bound':>13} {'gap':>9} "
+            f"{'vs best':>8} {'time s':>7} {'peak MB':>8}",
+            file=out,
+        )
+        for r in group:
+            if "error" in r:
+                print(f"{r['method']:8} failed: {r['error']}", file=out)
+                continue
+            print(
+                f"{r['method']:8} {r['status']:9} {r['objective']:13.3f} {r['bound']:13.3f} "
+                f"{r['gap']:9.2e} {r['objective'] / best:8.4%} {r['seconds']:7.2f} "
+                f"{r['peak_mb']:8.0f}",
+                file=out,
+            )
+        print(
+            f"{'method':8} {'placed':>7} {'persons':>7} {'fill/pledge':>13} {'fill/state':>13} "
+            f"{'vuln.':>6} {'ties':>6}  placed by household size 1 / 2 / 3-4 / 5-6 / 7+",
+            file=out,
+        )
+        for r in group:
+            if "error" in r:
+                continue
+            sizes = " / ".join(_pct(v) for v in r["placed_by_size"].values())
+            print(
+                f"{r['method']:8} {r['placed_households']:7} {r['placed_persons']:7} "
+                f"{_pct(r['fill_pledge_min']):>6}-{_pct(r['fill_pledge_max']):>6} "
+                f"{_pct(r['fill_state_min']):>6}-{_pct(r['fill_state_max']):>6} "
+                f"{_pct(r['vulnerable_placed']):>6} {_pct(r['family_ties_honoured']):>6}  {sizes}",
+                file=out,
+            )
+
+
+def main(argv: list[str] | None = None, out=sys.stdout) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the matching engine.")
+    parser.add_argument("--sizes", default="2000,10000,40000", help="households per instance")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--time-limit", type=float, default=30.0, help="engine time limit (s)")
+    parser.add_argument("--naive-time-limit", type=float, default=60.0)
+    parser.add_argument("--json", help="also write all figures to this file")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        method, n, seed, limit = args.child
+        print(json.dumps(run_child(method, int(n), int(seed), float(limit))))
+        return 0
+    rows = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        for method in args.methods.split(","):
+            limit = args.naive_time_limit if method == "naive" else args.time_limit
+            rows.append(run_in_subprocess(method, n, args.seed, limit))
+            print(f"  done: {n} households, {method}", file=sys.stderr, flush=True)
+    print(
+        f"seed {args.seed}; engine time limit {args.time_limit:g} s (it stops earlier once "
+        f"optimal); naive model time limit {args.naive_time_limit:g} s; "
+        f"'vs best' is the objective relative to the best one found",
+        file=out,
+    )
+    report(rows, out)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
