@@ -1,0 +1,387 @@
+"""The solidarity dashboard's figures, as of a date. Aggregates only: no figure carries a
+person's name or case number, so every role that may see figures can see all of them.
+
+Each figure is one query (or a fixed few) whatever the amount of data:
+* pledged places: the pledge versions effective at the end of the day (``PledgeVersion``);
+* relocated and in the pipeline per pledging and frontline state: the capacity ledger
+  (``Placement`` stage timestamps);
+* cumulative relocations month by month: the ledger's ``relocated_at``;
+* the case pipeline (households and persons per status): ``cases.Household``, or for a past
+  date the latest ``cases.StatusChange`` of each household before it;
+* median days at each stage: ``cases.StatusChange`` (time from entering a status to leaving it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import EXIT_STATUSES, PIPELINE, CaseStatus, Household, StatusChange
+from relocation.models import Country
+
+from .models import Placement, Pledge, PledgeVersion, SolidarityCycle
+
+NO_QUOTA = "—"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One exportable figure: its slug, title and the columns of its table."""
+
+    slug: str
+    title: str
+    columns: tuple[tuple[str, str], ...]  # (key, heading)
+
+
+FIGURES = {
+    f.slug: f
+    for f in [
+        Figure("headline", _("Headline figures"), (("label", _("Figure")), ("value", _("Value")))),
+        Figure(
+            "pledging-states",
+            _("Pledged and relocated per pledging state"),
+            (("state", _("State code")), ("name", _("Pledging state")), ("pledged", _("Places pledged")),
+             ("in_pipeline", _("Persons proposed, accepted or in transfer")), ("relocated", _("Persons relocated")),
+             ("percent", _("% of pledge relocated"))),
+        ),
+        Figure(
+            "frontline-states",
+            _("Pledged and relocated per frontline state"),
+            (("state", _("State code")), ("name", _("Frontline state")), ("pledged", _("Places in quotas")),
+             ("in_pipeline", _("Persons proposed, accepted or in transfer")), ("relocated", _("Persons relocated"))),
+        ),
+        Figure(
+            "monthly",
+            _("Cumulative relocations month by month"),
+            (("month", _("Month")), ("relocated", _("Persons relocated in the month")),
+             ("cumulative", _("Persons relocated to date"))),
+        ),
+        Figure(
+            "pipeline",
+            _("Case pipeline"),
+            (("status", _("Status code")), ("label", _("Stage")), ("households", _("Households")),
+             ("persons", _("Persons"))),
+        ),
+        Figure(
+            "stage-days",
+            _("Median days spent at each stage"),
+            (("status", _("Status code")), ("label", _("Stage")), ("median_days", _("Median days")),
+             ("stays", _("Completed stays counted"))),
+        ),
+    ]
+}
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` in the current time zone: figures count what happened before."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+class Dashboard:
+    """The figures of one cycle as of one date; each computed on first use (so a CSV export
+    of one figure runs only its own queries)."""
+
+    def __init__(self, *, as_of: dt.date | None = None, cycle: SolidarityCycle | None = None, all_cycles=None):
+        self.today = timezone.localdate()
+        self.as_of = as_of or self.today
+        self.end = end_of_day(self.as_of)
+        self.is_today = self.as_of >= self.today
+        self.cycle = cycle
+        self._all_cycles = all_cycles
+
+    # -- which cycle ------------------------------------------------------------------
+
+    @cached_property
+    def cycles(self) -> list[SolidarityCycle]:
+        return list(self._all_cycles if self._all_cycles is not None else SolidarityCycle.objects.all())
+
+    @classmethod
+    def default_cycle(cls, cycles: list[SolidarityCycle], as_of: dt.date) -> SolidarityCycle | None:
+        """The cycle of the latest placement made by the date; else the latest cycle started by then."""
+        latest = (
+            Placement.objects.filter(proposed_at__lt=end_of_day(as_of))
+            .order_by("-proposed_at")
+            .values_list("pledge__cycle_id", flat=True)
+            .first()
+        )
+        by_id = {c.pk: c for c in cycles}
+        if latest in by_id:
+            return by_id[latest]
+        started = [c for c in cycles if c.starts_on <= as_of]
+        return max(started, key=lambda c: c.starts_on) if started else (cycles[0] if cycles else None)
+
+    # -- pledges and the ledger -------------------------------------------------------
+
+    @cached_property
+    def _versions(self) -> list[dict]:
+        """Relocation pledges of the cycle as they stood at the end of the day."""
+        if self.cycle is None:
+            return []
+        effective = (
+            PledgeVersion.objects.filter(pledge=OuterRef("pledge"), effective_at__lt=self.end)
+            .order_by("-effective_at", "-number")
+            .values("pk")[:1]
+        )
+        return list(
+            PledgeVersion.objects.filter(
+                pledge__cycle=self.cycle,
+                pledge__kind=Pledge.Kind.RELOCATION,
+                effective_at__lt=self.end,
+                pk=Subquery(effective),
+                status__in=Pledge.COUNTED_STATUSES,
+            ).values("pledge__state_id", "pledge__state__name", "places", "snapshot__quotas")
+        )
+
+    @cached_property
+    def _ledger(self) -> list[dict]:
+        """Persons relocated and in the pipeline at the end of the day, per (pledging, frontline) state."""
+        if self.cycle is None:
+            return []
+        end = self.end
+        relocated = Q(relocated_at__lt=end)
+        in_pipeline = (
+            (Q(released_at__isnull=True) | Q(released_at__gte=end))
+            & (Q(relocated_at__isnull=True) | Q(relocated_at__gte=end))
+        )
+        return list(
+            Placement.objects.filter(pledge__cycle=self.cycle, proposed_at__lt=end)
+            .values("pledge__state_id", "frontline_state_id")
+            .annotate(
+                relocated=Coalesce(Sum("persons", filter=relocated), 0),
+                relocated_households=Count("id", filter=relocated),
+                in_pipeline=Coalesce(Sum("persons", filter=in_pipeline), 0),
+            )
+            .order_by()
+        )
+
+    @cached_property
+    def pledging_states(self) -> list[dict]:
+        rows: dict[str, dict] = {}
+        for v in self._versions:
+            row = rows.setdefault(
+                v["pledge__state_id"],
+                {"state": v["pledge__state_id"], "name": v["pledge__state__name"], "pledged": 0, "in_pipeline": 0, "relocated": 0},
+            )
+            row["pledged"] += v["places"] or 0
+        names = None
+        for entry in self._ledger:
+            code = entry["pledge__state_id"]
+            if code not in rows:
+                names = names if names is not None else self._country_names
+                rows[code] = {"state": code, "name": names.get(code, code), "pledged": 0, "in_pipeline": 0, "relocated": 0}
+            rows[code]["relocated"] += entry["relocated"]
+            rows[code]["in_pipeline"] += entry["in_pipeline"]
+        for row in rows.values():
+            row["percent"] = _percent(row["relocated"], row["pledged"])
+        return sorted(rows.values(), key=lambda r: (-r["pledged"], r["name"]))
+
+    @cached_property
+    def _country_names(self) -> dict[str, str]:
+        return dict(Country.objects.filter(is_eu_plus=True).values_list("code", "name"))
+
+    @cached_property
+    def frontline_states(self) -> list[dict]:
+        names = self._country_names
+        frontline = sorted(code for code in Country.objects.filter(is_frontline=True).values_list("code", flat=True))
+        rows = {
+            code: {"state": code, "name": names.get(code, code), "pledged": 0, "in_pipeline": 0, "relocated": 0}
+            for code in frontline
+        }
+        unallocated = 0
+        for v in self._versions:
+            quotas = v["snapshot__quotas"] or {}
+            allocated = 0
+            for code, places in quotas.items():
+                if code in rows:
+                    rows[code]["pledged"] += places
+                    allocated += places
+            unallocated += max((v["places"] or 0) - allocated, 0)
+        for entry in self._ledger:
+            code = entry["frontline_state_id"]
+            if code in rows:
+                rows[code]["relocated"] += entry["relocated"]
+                rows[code]["in_pipeline"] += entry["in_pipeline"]
+        result = sorted(rows.values(), key=lambda r: r["name"])
+        result.append(
+            {"state": NO_QUOTA, "name": str(_("Not allocated to a frontline state")), "pledged": unallocated,
+             "in_pipeline": None, "relocated": None}
+        )
+        return result
+
+    @cached_property
+    def headline(self) -> dict:
+        pledged = sum(r["pledged"] for r in self.pledging_states)
+        relocated = sum(r["relocated"] for r in self.pledging_states)
+        in_pipeline = sum(r["in_pipeline"] for r in self.pledging_states)
+        households = sum(e["relocated_households"] for e in self._ledger)
+        return {
+            "pledged": pledged,
+            "relocated": relocated,
+            "relocated_households": households,
+            "in_pipeline": in_pipeline,
+            "remaining": max(pledged - relocated - in_pipeline, 0),
+            "percent": _percent(relocated, pledged),
+            "states_relocating": sum(1 for r in self.pledging_states if r["relocated"]),
+        }
+
+    def headline_rows(self) -> list[dict]:
+        h = self.headline
+        return [
+            {"label": str(_("Persons relocated")), "value": h["relocated"]},
+            {"label": str(_("Households relocated")), "value": h["relocated_households"]},
+            {"label": str(_("Relocation places pledged")), "value": h["pledged"]},
+            {"label": str(_("Share of pledges carried out (%)")), "value": h["percent"]},
+            {"label": str(_("Persons proposed, accepted or in transfer")), "value": h["in_pipeline"]},
+            {"label": str(_("States that have relocated")), "value": h["states_relocating"]},
+        ]
+
+    @cached_property
+    def monthly(self) -> list[dict]:
+        if self.cycle is None:
+            return []
+        per_month = dict(
+            Placement.objects.filter(pledge__cycle=self.cycle, relocated_at__lt=self.end)
+            .annotate(month=TruncMonth("relocated_at"))
+            .values_list("month")
+            .annotate(persons=Sum("persons"))
+            .order_by("month")
+        )
+        months = {_month_of(m): persons for m, persons in per_month.items()}
+        if not months:
+            return []
+        first, last = min(months), max(max(months), self.as_of.replace(day=1))
+        if self.cycle.ends_on:
+            last = min(last, max(self.cycle.ends_on.replace(day=1), max(months)))
+        rows, cumulative, month = [], 0, first
+        while month <= last:
+            persons = months.get(month, 0)
+            cumulative += persons
+            rows.append({"month": month.strftime("%Y-%m"), "relocated": persons, "cumulative": cumulative})
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+        return rows
+
+    # -- the cases floor ------------------------------------------------------------
+
+    @cached_property
+    def pipeline(self) -> list[dict]:
+        if self.is_today:
+            counts = Household.objects.values_list("status").annotate(households=Count("id"), persons=Sum("size")).order_by()
+        else:
+            status_then = (
+                StatusChange.objects.filter(household=OuterRef("pk"), at__lt=self.end)
+                .order_by("-at", "-id")
+                .values("to_status")[:1]
+            )
+            counts = (
+                Household.objects.annotate(status_then=Subquery(status_then))
+                .filter(status_then__isnull=False)
+                .values_list("status_then")
+                .annotate(households=Count("id"), persons=Sum("size"))
+                .order_by()
+            )
+        found = {status: (households, persons or 0) for status, households, persons in counts}
+        labels = dict(CaseStatus.choices)
+        return [
+            {"status": status.value, "label": str(labels[status]), "households": found.get(status.value, (0, 0))[0],
+             "persons": found.get(status.value, (0, 0))[1], "exit": status in EXIT_STATUSES}
+            for status in [*PIPELINE, *EXIT_STATUSES]
+        ]
+
+    @cached_property
+    def stage_days(self) -> list[dict]:
+        medians = _median_days_per_stage(self.end)
+        labels = dict(CaseStatus.choices)
+        return [
+            {"status": status.value, "label": str(labels[status]),
+             "median_days": medians.get(status.value, (None, 0))[0], "stays": medians.get(status.value, (None, 0))[1]}
+            for status in PIPELINE
+            if status != CaseStatus.RELOCATED
+        ]
+
+    # -- export ------------------------------------------------------------------------
+
+    def rows_of(self, slug: str) -> list[dict]:
+        return {
+            "headline": self.headline_rows,
+            "pledging-states": lambda: self.pledging_states,
+            "frontline-states": lambda: self.frontline_states,
+            "monthly": lambda: self.monthly,
+            "pipeline": lambda: self.pipeline,
+            "stage-days": lambda: self.stage_days,
+        }[slug]()
+
+    def as_dict(self) -> dict:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "cycle": self.cycle.code if self.cycle else None,
+            "headline": self.headline,
+            "pledging_states": self.pledging_states,
+            "frontline_states": self.frontline_states,
+            "monthly": self.monthly,
+            "pipeline": self.pipeline,
+            "stage_days": self.stage_days,
+        }
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _month_of(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def _median_days_per_stage(end: dt.datetime) -> dict[str, tuple[Decimal | None, int]]:
+    """{status: (median days, number of completed stays)} from the status history before ``end``.
+
+    A stay at a status runs from the change into it to the household's next change. One SQL
+    statement; PostgreSQL computes the medians itself, SQLite hands the spans to Python."""
+    table = StatusChange._meta.db_table
+    param = connection.ops.adapt_datetimefield_value(end)
+    household = StatusChange._meta.get_field("household").column
+    if connection.vendor == "postgresql":
+        sql = f"""
+            SELECT stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY days), COUNT(*) FROM (
+                SELECT to_status AS stage,
+                       EXTRACT(EPOCH FROM (LEAD(at) OVER w - at)) / 86400.0 AS days
+                FROM {table} WHERE at < %s
+                WINDOW w AS (PARTITION BY {household} ORDER BY at, id)
+            ) spans WHERE days IS NOT NULL GROUP BY stage
+        """  # noqa: S608  table and column names come from the model, the date is a parameter
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [param])
+            return {stage: (_days(median), count) for stage, median, count in cursor.fetchall()}
+    sql = f"""
+        SELECT stage, days FROM (
+            SELECT to_status AS stage,
+                   julianday(LEAD(at) OVER (PARTITION BY {household} ORDER BY at, id)) - julianday(at) AS days
+            FROM {table} WHERE at < %s
+        ) WHERE days IS NOT NULL
+    """  # noqa: S608
+    spans: dict[str, list[float]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        for stage, days in cursor.fetchall():
+            spans.setdefault(stage, []).append(days)
+    return {stage: (_days(statistics.median(values)), len(values)) for stage, values in spans.items()}
+
+
+def _days(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"))

@@ -1,0 +1,349 @@
+"""Every write to pledges and the capacity ledger.
+
+Pledges change only through ``pledge_record`` and ``pledge_amend``: each keeps a
+``PledgeVersion`` (full snapshot, effective date) and an audit row. Places are taken and
+given back only through ``placement_reserve`` / ``placement_advance`` / ``placement_release``,
+which lock the pledge row (and the quota row) so that concurrent reservations are
+serialised and a pledge or quota is never overbooked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from relocation import audit
+
+from .models import Placement, Pledge, PledgeQuota, PledgeVersion, SolidarityCycle
+
+# Fields a pledge is recorded with; all but the first three may be amended.
+IDENTITY_FIELDS = ("cycle", "state", "kind")
+AMENDABLE_FIELDS = (
+    "places",
+    "amount_eur",
+    "description",
+    "status",
+    "valid_from",
+    "valid_to",
+    "nationalities",
+    "compositions",
+    "max_household_size",
+    "excluded_vulnerabilities",
+    "prioritised_vulnerabilities",
+    "languages",
+)
+
+
+class CapacityExceeded(ValidationError):
+    """A reservation that would take more places than a pledge or quota has left."""
+
+
+def snapshot_of(pledge: Pledge, quotas: Mapping[str, int]) -> dict[str, Any]:
+    """The full state of a pledge as JSON (dates as ISO strings)."""
+    data: dict[str, Any] = {
+        "cycle": pledge.cycle.code,
+        "state": pledge.state_id,
+        "kind": pledge.kind,
+    }
+    for field in AMENDABLE_FIELDS:
+        value = getattr(pledge, field)
+        data[field] = value.isoformat() if isinstance(value, dt.date) else value
+    data["quotas"] = {code: int(places) for code, places in sorted(quotas.items())}
+    return data
+
+
+def _quotas_of(pledge: Pledge) -> dict[str, int]:
+    return dict(pledge.quotas.values_list("frontline_state_id", "places"))
+
+
+def _committed(pledge: Pledge) -> tuple[int, dict[str, int]]:
+    """Persons held by active placements: in total and per frontline state."""
+    rows = (
+        Placement.objects.filter(pledge=pledge, released_at__isnull=True)
+        .values("frontline_state_id")
+        .annotate(persons=Sum("persons"))
+    )
+    per_state = {row["frontline_state_id"]: row["persons"] for row in rows}
+    return sum(per_state.values()), per_state
+
+
+def _check_quotas(pledge: Pledge, quotas: Mapping[str, int], committed: tuple[int, dict[str, int]] | None) -> None:
+    from relocation.models import Country
+
+    if quotas and pledge.kind != Pledge.Kind.RELOCATION:
+        raise ValidationError({"quotas": _("Only a relocation pledge has quotas per frontline state.")})
+    for code, places in quotas.items():
+        if not isinstance(places, int) or isinstance(places, bool) or places < 0:
+            raise ValidationError({"quotas": _("Quota places must be whole numbers, zero or more (%(code)s).") % {"code": code}})
+    if quotas:
+        frontline = set(Country.objects.filter(code__in=list(quotas), is_frontline=True).values_list("code", flat=True))
+        unknown = sorted(set(quotas) - frontline)
+        if unknown:
+            raise ValidationError({"quotas": _("Not a frontline state: %(codes)s.") % {"codes": ", ".join(unknown)}})
+        total = sum(quotas.values())
+        if total > (pledge.places or 0):
+            raise ValidationError(
+                {"quotas": _("The quotas add up to %(total)s places, more than the pledge's %(places)s.")
+                 % {"total": total, "places": pledge.places or 0}}
+            )
+    if committed is None:
+        return
+    used, used_per_state = committed
+    if pledge.kind == Pledge.Kind.RELOCATION and (pledge.places or 0) < used:
+        raise ValidationError(
+            {"places": _("%(used)s places are already taken by proposed, accepted or relocated households; "
+                         "the pledge cannot go below that.") % {"used": used}}
+        )
+    if quotas:
+        for code, persons in used_per_state.items():
+            if code not in quotas:
+                raise ValidationError(
+                    {"quotas": _("Households from %(code)s already hold %(used)s places: keep a quota for %(code)s.")
+                     % {"code": code, "used": persons}}
+                )
+            if quotas[code] < persons:
+                raise ValidationError(
+                    {"quotas": _("The quota for %(code)s cannot go below the %(used)s places already taken.")
+                     % {"code": code, "used": persons}}
+                )
+
+
+def _write_quotas(pledge: Pledge, quotas: Mapping[str, int]) -> None:
+    existing = {q.frontline_state_id: q for q in pledge.quotas.all()}
+    for code, quota in existing.items():
+        if code not in quotas:
+            quota.delete()
+    for code, places in quotas.items():
+        if code in existing:
+            if existing[code].places != places:
+                existing[code].places = places
+                existing[code].save(update_fields=["places"])
+        else:
+            PledgeQuota.objects.create(pledge=pledge, frontline_state_id=code, places=places)
+
+
+@transaction.atomic
+def pledge_record(
+    *,
+    cycle: SolidarityCycle,
+    state_code: str,
+    kind: str,
+    by,
+    fields: Mapping[str, Any] | None = None,
+    quotas: Mapping[str, int] | None = None,
+    effective_at: dt.datetime | None = None,
+    reason: str = "",
+) -> Pledge:
+    """Record a pledge on behalf of a state (version 1)."""
+    fields = dict(fields or {})
+    unknown = sorted(set(fields) - set(AMENDABLE_FIELDS))
+    if unknown:
+        raise ValidationError(_("Unknown pledge fields: %(fields)s.") % {"fields": ", ".join(unknown)})
+    quotas = dict(quotas or {})
+    now = timezone.now()
+    pledge = Pledge(cycle=cycle, state_id=state_code, kind=kind, created_at=now, updated_at=now, version=1, **fields)
+    pledge.full_clean()
+    _check_quotas(pledge, quotas, committed=None)
+    pledge.save()
+    _write_quotas(pledge, quotas)
+    snapshot = snapshot_of(pledge, quotas)
+    PledgeVersion.objects.create(
+        pledge=pledge,
+        number=1,
+        effective_at=effective_at or now,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        reason=reason or _("Pledge recorded."),
+        changes={},
+        snapshot=snapshot,
+        status=pledge.status,
+        places=pledge.places,
+        amount_eur=pledge.amount_eur,
+    )
+    audit.record(actor=by, action="pledge.record", obj=pledge, details=snapshot)
+    return pledge
+
+
+@transaction.atomic
+def pledge_amend(
+    *,
+    pledge: Pledge,
+    changes: Mapping[str, Any],
+    by,
+    reason: str,
+    effective_at: dt.datetime | None = None,
+) -> Pledge:
+    """Change a pledge: keep the new version (snapshot, effective date) and an audit row.
+
+    ``changes`` holds amendable fields and optionally ``quotas`` ({frontline state: places},
+    replacing all quotas). A pledge cannot fall below the places already taken.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the pledge changes.")})
+    changes = dict(changes)
+    new_quotas = changes.pop("quotas", None)
+    unknown = sorted(set(changes) - set(AMENDABLE_FIELDS))
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be amended: %(fields)s (record a new pledge instead).") % {"fields": ", ".join(unknown)}
+        )
+    locked = Pledge.objects.select_for_update().select_related("cycle", "state").get(pk=pledge.pk)
+    old_quotas = _quotas_of(locked)
+    before = snapshot_of(locked, old_quotas)
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    if locked.kind != Pledge.Kind.RELOCATION:
+        new_quotas = {} if new_quotas is None else new_quotas
+    quotas = dict(old_quotas if new_quotas is None else new_quotas)
+    locked.full_clean()
+    _check_quotas(locked, quotas, committed=_committed(locked))
+    after = snapshot_of(locked, quotas)
+    diff = {key: {"from": before[key], "to": after[key]} for key in after if before.get(key) != after[key]}
+    if not diff:
+        raise ValidationError(_("Nothing changed."))
+    last = locked.versions.order_by("-number").first()
+    now = timezone.now()
+    effective_at = effective_at or now
+    if last is not None and effective_at < last.effective_at:
+        raise ValidationError(
+            {"effective_at": _("An amendment cannot take effect before the version it replaces (%(when)s).")
+             % {"when": timezone.localtime(last.effective_at).strftime("%Y-%m-%d %H:%M")}}
+        )
+    locked.version = (last.number if last else 0) + 1
+    locked.updated_at = now
+    locked.save()
+    _write_quotas(locked, quotas)
+    PledgeVersion.objects.create(
+        pledge=locked,
+        number=locked.version,
+        effective_at=effective_at,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        reason=reason.strip(),
+        changes=diff,
+        snapshot=after,
+        status=locked.status,
+        places=locked.places,
+        amount_eur=locked.amount_eur,
+    )
+    audit.record(
+        actor=by, action="pledge.amend", obj=locked,
+        details={"version": locked.version, "reason": reason.strip(), "changes": diff},
+    )
+    return locked
+
+
+@transaction.atomic
+def placement_reserve(*, pledge: Pledge, household, by, at: dt.datetime | None = None) -> Placement:
+    """Take places of a relocation pledge for a whole household (stage "proposed").
+
+    The pledge row and the quota row are locked first, so concurrent reservations are
+    serialised: the check "places left >= household size" and the insert happen as one.
+    """
+    locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if locked.kind != Pledge.Kind.RELOCATION:
+        raise ValidationError(_("Only a relocation pledge has places to reserve."))
+    if locked.status != Pledge.Status.OPEN:
+        raise ValidationError(
+            _("The pledge is %(status)s: no places can be reserved.") % {"status": locked.get_status_display().lower()}
+        )
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    if (locked.valid_from and today < locked.valid_from) or (locked.valid_to and today > locked.valid_to):
+        raise ValidationError(_("The pledge is not valid on %(day)s.") % {"day": today.isoformat()})
+    persons = int(household.size)
+    frontline = household.frontline_state_id
+    if persons < 1:
+        raise ValidationError(_("The household has no members."))
+    quota = PledgeQuota.objects.select_for_update().filter(pledge=locked).filter(frontline_state_id=frontline).first()
+    if quota is None and PledgeQuota.objects.filter(pledge=locked).exists():
+        raise CapacityExceeded(
+            _("The pledge takes no households from %(state)s (it has quotas for other frontline states only).")
+            % {"state": frontline}
+        )
+    used, used_per_state = _committed(locked)
+    left = (locked.places or 0) - used
+    if persons > left:
+        raise CapacityExceeded(
+            _("The pledge has %(left)s places left; this household needs %(persons)s.") % {"left": left, "persons": persons}
+        )
+    if quota is not None:
+        quota_left = quota.places - used_per_state.get(frontline, 0)
+        if persons > quota_left:
+            raise CapacityExceeded(
+                _("The quota for %(state)s has %(left)s places left; this household needs %(persons)s.")
+                % {"state": frontline, "left": quota_left, "persons": persons}
+            )
+    placement = Placement(
+        pledge=locked, frontline_state_id=frontline, household=household, persons=persons,
+        stage=Placement.Stage.PROPOSED, proposed_at=at,
+    )
+    placement.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            placement.save()
+    except IntegrityError:
+        raise ValidationError(_("The household already holds places of a pledge; release them first.")) from None
+    audit.record(
+        actor=by, action="placement.reserve", obj=placement,
+        details={"pledge": locked.pk, "household": household.pk, "persons": persons, "frontline_state": frontline},
+    )
+    return placement
+
+
+_STAGE_FIELD = {
+    Placement.Stage.ACCEPTED: "accepted_at",
+    Placement.Stage.IN_TRANSFER: "in_transfer_at",
+    Placement.Stage.RELOCATED: "relocated_at",
+}
+
+
+@transaction.atomic
+def placement_advance(*, placement: Placement, stage: str, by, at: dt.datetime | None = None) -> Placement:
+    """Move a placement forward (proposed -> accepted -> in transfer -> relocated).
+
+    Skipped stages get the same timestamp, so the figures as of any date stay consistent."""
+    locked = Placement.objects.select_for_update().get(pk=placement.pk)
+    if locked.released_at is not None:
+        raise ValidationError(_("This placement was released; reserve again instead."))
+    if stage not in Placement.Stage.values:
+        raise ValidationError(_("Unknown stage: %(stage)s.") % {"stage": stage})
+    order = [s.value for s in Placement.ORDER]
+    current, target = order.index(locked.stage), order.index(stage)
+    if target <= current:
+        raise ValidationError(
+            _("A placement only moves forward: it is %(current)s already.") % {"current": locked.get_stage_display().lower()}
+        )
+    at = at or timezone.now()
+    for step in order[current + 1 : target + 1]:
+        setattr(locked, _STAGE_FIELD[step], at)
+    previous = locked.stage
+    locked.stage = stage
+    locked.save()
+    audit.record(actor=by, action="placement.advance", obj=locked, details={"from": previous, "to": stage})
+    return locked
+
+
+@transaction.atomic
+def placement_release(*, placement: Placement, by, reason: str, at: dt.datetime | None = None) -> Placement:
+    """Give the places back (rejection, withdrawal, no-show ...). Relocated people stay counted."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the places are released.")})
+    locked = Placement.objects.select_for_update().get(pk=placement.pk)
+    if locked.released_at is not None:
+        raise ValidationError(_("This placement was released already."))
+    if locked.stage == Placement.Stage.RELOCATED:
+        raise ValidationError(_("The household was relocated: its places cannot be released."))
+    locked.released_at = at or timezone.now()
+    locked.release_reason = reason.strip()
+    locked.save(update_fields=["released_at", "release_reason"])
+    audit.record(
+        actor=by, action="placement.release", obj=locked,
+        details={"stage": locked.stage, "persons": locked.persons, "reason": locked.release_reason},
+    )
+    return locked
