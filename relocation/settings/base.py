@@ -205,3 +205,21 @@ LOGGING = {
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Only behind a proxy that sets it: otherwise a client could forge its audited address.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# matching
+# The stale-run reaper: a run whose worker died (no heartbeat) ends as failed, with no proposals.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "matching-fail-stale-runs": {"task": "matching.fail_stale_runs", "schedule": 60.0},
+}
+
+# cases
+# Case statuses and other case vocabularies appear under several field names, and other apps
+# use the same field names ("status", "kind") for their own choices: name them once.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "CulturalTieKindEnum": "cases.models.CulturalTie.Kind",
+        "DocumentTypeEnum": "cases.models.Document.Kind",
+    }
+)

@@ -1,0 +1,121 @@
+"""The household filters, shared by the API and the work-queue pages.
+
+Filters on members (nationality, vulnerability, ties, names) use ``pk IN (subquery)`` so a
+household with several matching members is listed once and the list stays paginable.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from relocation.models import Country, VulnerabilityCategory
+
+from .models import (
+    Applicant,
+    CaseStatus,
+    Composition,
+    CulturalTie,
+    FamilyTie,
+    Household,
+    VulnerabilityAssessment,
+    search_key,
+)
+
+
+def search_households(qs: QuerySet[Household], text: str) -> QuerySet[Household]:
+    """Case number, registration number, or a member's name in Latin transliteration
+    (accent- and case-insensitive; every word must occur in the same person's name)."""
+    text = (text or "").strip()
+    if not text:
+        return qs
+    raw = text.upper()
+    names = Applicant.objects.all()
+    words = search_key(text).split()
+    for word in words:
+        names = names.filter(search_name__contains=word)
+    by_number = Applicant.objects.filter(
+        Q(registration_number__contains=text) | Q(registration_number__contains=raw)
+    )
+    return qs.filter(
+        Q(case_number__contains=raw)
+        | Q(pk__in=names.values("household_id"))
+        | Q(pk__in=by_number.values("household_id"))
+    )
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_q", help_text=_("Name, case number or registration number")
+    )
+    frontline_state = django_filters.ModelChoiceFilter(
+        label=_("Frontline state"), queryset=Country.objects.filter(is_frontline=True)
+    )
+    site = django_filters.CharFilter(label=_("Site"), lookup_expr="icontains")
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=CaseStatus.choices)
+    composition = django_filters.ChoiceFilter(label=_("Composition"), choices=Composition.choices)
+    destination_state = django_filters.ModelChoiceFilter(
+        label=_("Destination state"), queryset=Country.objects.filter(is_eu_plus=True, is_frontline=False)
+    )
+    nationality = django_filters.ModelChoiceFilter(
+        label=_("Nationality"), queryset=Country.objects.all(), method="filter_nationality"
+    )
+    vulnerability = django_filters.ModelChoiceFilter(
+        label=_("Vulnerability"), queryset=VulnerabilityCategory.objects.all(), method="filter_vulnerability"
+    )
+    vulnerable = django_filters.BooleanFilter(label=_("Has a vulnerable member"), method="filter_vulnerable")
+    has_family_ties = django_filters.BooleanFilter(label=_("Has family ties"), method="filter_family_ties")
+    has_cultural_ties = django_filters.BooleanFilter(label=_("Has cultural ties"), method="filter_cultural_ties")
+    registered_after = django_filters.DateFilter(label=_("Registered from"), field_name="registered_on", lookup_expr="gte")
+    registered_before = django_filters.DateFilter(
+        label=_("Registered until"), field_name="registered_on", lookup_expr="lte"
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Order by"),
+        fields=(
+            ("case_number", "case_number"),
+            ("registered_on", "registered_on"),
+            ("status_changed_at", "status_changed_at"),
+            ("size", "size"),
+        ),
+    )
+
+    class Meta:
+        model = Household
+        fields: list[str] = []
+
+    def filter_q(self, qs, name, value):
+        return search_households(qs, value)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def filter_nationality(self, qs, name, value):
+        if not value:
+            return qs
+        return qs.filter(pk__in=Applicant.objects.filter(nationality=value).values("household_id"))
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def filter_vulnerability(self, qs, name, value):
+        if not value:
+            return qs
+        return qs.filter(
+            pk__in=VulnerabilityAssessment.objects.filter(category=value).values("applicant__household_id")
+        )
+
+    @staticmethod
+    def _has(qs, value, related_qs):
+        if value is None:
+            return qs
+        ids = related_qs.values("applicant__household_id")
+        return qs.filter(pk__in=ids) if value else qs.exclude(pk__in=ids)
+
+    def filter_vulnerable(self, qs, name, value):
+        return self._has(qs, value, VulnerabilityAssessment.objects.all())
+
+    def filter_family_ties(self, qs, name, value):
+        return self._has(qs, value, FamilyTie.objects.all())
+
+    def filter_cultural_ties(self, qs, name, value):
+        return self._has(qs, value, CulturalTie.objects.all())
