@@ -149,7 +149,7 @@ def fold(text: str) -> str:
     """Case- and accent-insensitive form used to compare names and headers."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[\s_\-./]+", " ", stripped.casefold()).strip()
+    return re.sub(r"[\W_]+", " ", stripped.casefold()).strip()
 
 
 @dataclass(frozen=True)
@@ -167,18 +167,18 @@ COLUMNS = [
     Column("registration_number", gettext_lazy("Registration number"), True,
            ("asylum registration number", "registration no", "reg no", "reg number", "asylum number",
             "case number national", "id number", "registration")),
-    Column("family_name_latin", gettext_lazy("Family name (Latin)"), True,
+    Column("family_name", gettext_lazy("Family name (Latin)"), True,
            ("family name", "surname", "last name", "lastname", "nom")),
-    Column("given_name_latin", gettext_lazy("Given name (Latin)"), True,
+    Column("given_name", gettext_lazy("Given name (Latin)"), True,
            ("given name", "given names", "first name", "firstname", "forename", "prenom")),
-    Column("family_name", gettext_lazy("Family name (own script)"), False,
+    Column("family_name_native", gettext_lazy("Family name (own script)"), False,
            ("family name own script", "surname own script", "family name original", "surname original",
             "family name native")),
-    Column("given_name", gettext_lazy("Given name (own script)"), False,
+    Column("given_name_native", gettext_lazy("Given name (own script)"), False,
            ("given name own script", "first name own script", "given name original", "first name original",
             "given name native")),
     Column("date_of_birth", gettext_lazy("Date of birth"), True,
-           ("dob", "birth date", "birthdate", "date of birth dd mm yyyy", "born")),
+           ("dob", "d o b", "birth date", "birthdate", "date of birth dd mm yyyy", "born")),
     Column("dob_estimated", gettext_lazy("Date of birth estimated"), False,
            ("dob estimated", "estimated", "estimated dob", "age estimated")),
     Column("sex", gettext_lazy("Sex"), True, ("gender",)),
@@ -239,10 +239,10 @@ class PersonRow:
     line: int
     household_reference: str = ""
     registration_number: str = ""
-    family_name_latin: str = ""
-    given_name_latin: str = ""
     family_name: str = ""
     given_name: str = ""
+    family_name_native: str = ""
+    given_name_native: str = ""
     date_of_birth: dt.date | None = None
     dob_estimated: bool = False
     sex: str = ""
@@ -254,9 +254,9 @@ class PersonRow:
 
     @property
     def person_key(self) -> tuple[str, dt.date, str] | None:
-        if not (self.family_name_latin and self.given_name_latin and self.date_of_birth and self.nationality):
+        if not (self.family_name and self.given_name and self.date_of_birth and self.nationality):
             return None
-        return (person_name_key(self.given_name_latin, self.family_name_latin), self.date_of_birth, self.nationality)
+        return (person_name_key(self.given_name, self.family_name), self.date_of_birth, self.nationality)
 
 
 def person_name_key(*parts: str) -> str:
@@ -341,13 +341,16 @@ def _check_cells(line: int, cells: list, mapping: dict[str, int | None], lookups
         if column.required and cell(column.key) in ("", None):
             row.errors.append(_("%(field)s is missing.") % {"field": labels[column.key]})
 
-    for key in ("household_reference", "registration_number", "family_name_latin", "given_name_latin",
-                "family_name", "given_name", "site"):
+    for key, limit in (("household_reference", 100), ("registration_number", 40), ("family_name", 100),
+                       ("given_name", 100), ("family_name_native", 100), ("given_name_native", 100),
+                       ("site", 200)):
         value = cell(key)
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        if len(text) > 100:
-            row.errors.append(_("%(field)s is longer than 100 characters.") % {"field": labels[key]})
-            text = text[:100]
+        if len(text) > limit:
+            row.errors.append(
+                _("%(field)s is longer than %(n)d characters.") % {"field": labels[key], "n": limit}
+            )
+            text = text[:limit]
         setattr(row, key, text)
     row.registration_number = row.registration_number.upper().replace(" ", "")
 
@@ -580,3 +583,96 @@ def lookups_for(frontline_state: str, today: dt.date | None = None) -> Lookups:
         known_people=known,
         today=today or dt.date.today(),
     )
+
+
+# -- writing ----------------------------------------------------------------------------------------
+
+
+def commit_import(*, preview: Preview, frontline_state: str, by, filename: str):
+    """Write every household of a clean preview in one transaction, or nothing.
+
+    Bulk inserts (thousands of rows in a few statements) with what ``cases.services``
+    computes one by one: case numbers from the same counter, composition and size from the
+    members, the search key, the first status change. One audit event describes the import
+    (the report page renders it) and one per household lets each case's timeline show it.
+    Returns the import's audit event.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+    from django.utils import timezone
+
+    from relocation import audit
+    from relocation.access import access_of
+    from relocation.models import AuditEvent, Organisation, Role
+
+    from .models import Applicant, CaseStatus, Household, StatusChange, derive_composition, search_key
+    from .services import allocate_case_numbers
+
+    access = access_of(by)
+    if not (access.has(Role.COORDINATOR) or frontline_state in access.states(Role.CASEWORKER)):
+        raise PermissionDenied(_("Only EUAA caseworkers of this operation may import households here."))
+    if not preview.ok:
+        raise ValidationError(_("The file has errors; nothing was imported."))
+    owner = by.organisation if by.organisation and by.organisation.kind == Organisation.Kind.EUAA else (
+        Organisation.objects.filter(kind=Organisation.Kind.EUAA).order_by("pk").first()
+    )
+    today = timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        numbers = allocate_case_numbers(frontline_state=frontline_state, count=len(preview.households))
+        households = []
+        for case_number, members in zip(numbers, preview.households.values(), strict=True):
+            households.append(Household(
+                case_number=case_number, frontline_state_id=frontline_state,
+                site=next((m.site for m in members if m.site), ""), registered_on=today,
+                status=CaseStatus.IDENTIFIED, status_changed_at=now, owner=owner,
+                composition=derive_composition(members, on=today), size=len(members), created_at=now,
+            ))
+        Household.objects.bulk_create(households, batch_size=1000)
+        applicants = []
+        languages = []
+        for household, members in zip(households, preview.households.values(), strict=True):
+            for row in members:
+                applicant = Applicant(
+                    household=household, frontline_state_id=frontline_state,
+                    given_name=row.given_name, family_name=row.family_name,
+                    given_name_native=row.given_name_native, family_name_native=row.family_name_native,
+                    search_name=search_key(row.given_name, row.family_name),
+                    date_of_birth=row.date_of_birth, dob_estimated=row.dob_estimated, sex=row.sex,
+                    nationality_id=row.nationality, relationship_to_principal=row.relationship_to_principal,
+                    registration_number=row.registration_number, created_at=now,
+                )
+                applicants.append(applicant)
+                languages.append(row.languages)
+        Applicant.objects.bulk_create(applicants, batch_size=2000)
+        Through = Applicant.languages.through
+        Through.objects.bulk_create(
+            [Through(applicant_id=a.pk, language_id=code) for a, codes in zip(applicants, languages, strict=True)
+             for code in codes],
+            batch_size=5000,
+        )
+        reason = _("Imported from %(file)s") % {"file": filename}
+        StatusChange.objects.bulk_create(
+            [StatusChange(household=h, from_status="", to_status=CaseStatus.IDENTIFIED, at=now, by=by, reason=reason)
+             for h in households],
+            batch_size=2000,
+        )
+        event = audit.record(
+            actor=by, action="cases.import", object_type="cases.household",
+            object_repr=(_("Import of %(file)s") % {"file": filename})[:200],
+            details={
+                "file": filename, "frontline_state": frontline_state, "rows": len(preview.rows),
+                "households": len(households), "persons": len(applicants),
+                "case_numbers": [h.case_number for h in households],
+            },
+        )
+        AuditEvent.objects.bulk_create(
+            [AuditEvent(
+                at=now, actor=by, actor_username=by.get_username(), actor_organisation_id=by.organisation_id,
+                action="household.import", object_type="cases.household", object_id=str(h.pk),
+                object_repr=h.case_number, ip_address=audit.current_ip.get(),
+                details={"import": event.pk, "file": filename, "members": h.size},
+            ) for h in households],
+            batch_size=2000,
+        )
+    return event

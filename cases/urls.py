@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("export/", views.export, name="export"),
+    path("new/", views.household_new, name="household_new"),
+    path("import/", views.import_upload, name="import_upload"),
+    path("import/<str:token>/columns/", views.import_mapping, name="import_mapping"),
+    path("import/<str:token>/check/", views.import_preview, name="import_preview"),
+    path("import/report/<int:pk>/", views.import_report, name="import_report"),
+    path("<int:pk>/", views.household_detail, name="household"),
+    path("<int:pk>/transition/", views.transition, name="transition"),
+    path("<int:pk>/record/<slug:kind>/", views.record, name="record"),
+    path("<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path("<int:pk>/documents/<int:document_pk>/", views.document_download, name="document_download"),
+    path("<int:pk>/members/add/", views.member_add, name="member_add"),
+    path("<int:pk>/members/<int:applicant_pk>/remove/", views.member_remove, name="member_remove"),
+    path("<int:pk>/split/", views.split, name="split"),
+    path("<int:pk>/merge/", views.merge, name="merge"),
+]

@@ -97,8 +97,8 @@ def test_missing_required_columns_are_named():
 
 def test_headers_are_matched_ignoring_case_accents_and_punctuation():
     mapping = guess_mapping(["FAMILY_NAME", "Prénom", "D.O.B", "Citizenship", "Household ID", "Reg. No"])
-    assert mapping["family_name_latin"] == 0
-    assert mapping["given_name_latin"] == 1
+    assert mapping["family_name"] == 0
+    assert mapping["given_name"] == 1
     assert mapping["nationality"] == 3
     assert mapping["household_reference"] == 4
     assert mapping["registration_number"] == 5
