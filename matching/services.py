@@ -1,0 +1,585 @@
+"""Every write of matching: start, execute, cancel and reap runs; confirm and discard proposals.
+
+The worker's task (``matching.solve_run``) calls :func:`run_execute`. It claims the run with a
+conditional UPDATE (queued -> running), so a second delivery of the task does nothing; it
+keeps a heartbeat on the row while it works; and it writes the result, the proposals and the
+unplaced households in ONE transaction at the end, after checking that the run is still
+running (not cancelled, not reaped). A worker killed mid-run therefore leaves no proposal;
+:func:`fail_stale_runs` (a beat job) marks such a run failed once its heartbeat is old.
+
+Confirming a proposal moves the household to "proposed" through the case workflow (which
+sets the destination state, so the pledging state's officers see exactly that file) and
+reserves the pledge's places through the capacity ledger (row-locked: never beyond
+capacity). A proposal whose household or pledge changed since the run's snapshot is refused
+and marked stale, with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import CaseStatus, Household
+from pledges.models import Pledge
+from relocation import audit
+from relocation.models import Country, Role, User
+
+from . import inputs
+from .models import DEFAULT_WEIGHTS, MAX_TIME_LIMIT, MatchingRun, Proposal, UnplacedHousehold
+
+log = logging.getLogger(__name__)
+
+# A running run whose heartbeat is older than this (plus its time limit) is failed by the reaper.
+STALE_AFTER_SECONDS = int(getattr(settings, "MATCHING_STALE_AFTER_SECONDS", 120))
+HEARTBEAT_SECONDS = float(getattr(settings, "MATCHING_HEARTBEAT_SECONDS", 5))
+# Test hook: seconds the task waits after building the input (a stand-in for a very large
+# instance), so tests can kill the worker mid-run. Never set in deployment.
+PAUSE_ENV = "MATCHING_TEST_PAUSE_SECONDS"
+
+
+class ProposalStale(Exception):
+    """The proposal no longer holds: its household or pledge changed since the run."""
+
+
+# -- starting and cancelling ----------------------------------------------------------------------
+
+
+def _clean_weights(weights: dict | None) -> dict[str, float]:
+    result = dict(DEFAULT_WEIGHTS)
+    for key, value in (weights or {}).items():
+        if key not in DEFAULT_WEIGHTS:
+            raise ValidationError({"weights": _("Unknown weight: %(key)s.") % {"key": key}})
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValidationError({"weights": _("The weight %(key)s must be a number.") % {"key": key}}) from None
+        if not math.isfinite(number) or number < 0 or number > 1000:
+            raise ValidationError({"weights": _("The weight %(key)s must be between 0 and 1000.") % {"key": key}})
+        result[key] = number
+    return result
+
+
+@transaction.atomic
+def run_start(
+    *,
+    by: User,
+    frontline_states: Iterable[str],
+    pledge_ids: Iterable[int] = (),
+    weights: dict | None = None,
+    time_limit_seconds: int = 30,
+    note: str = "",
+) -> MatchingRun:
+    """Queue a matching run; the worker starts it once this transaction commits."""
+    states = sorted(set(frontline_states))
+    if not states:
+        raise ValidationError({"frontline_states": _("Choose at least one frontline state.")})
+    known = set(Country.objects.filter(code__in=states, is_frontline=True).values_list("code", flat=True))
+    unknown = sorted(set(states) - known)
+    if unknown:
+        raise ValidationError(
+            {"frontline_states": _("Not a frontline state: %(codes)s.") % {"codes": ", ".join(unknown)}}
+        )
+    pledges = sorted({int(p) for p in pledge_ids})
+    if pledges:
+        open_ids = set(inputs.open_pledges(timezone.localdate(), pledges).values_list("pk", flat=True))
+        closed = sorted(set(pledges) - open_ids)
+        if closed:
+            raise ValidationError(
+                {"pledge_ids": _("Not an open relocation pledge valid today: %(ids)s.")
+                 % {"ids": ", ".join(map(str, closed))}}
+            )
+    if not isinstance(time_limit_seconds, int) or not 1 <= time_limit_seconds <= MAX_TIME_LIMIT:
+        raise ValidationError(
+            {"time_limit_seconds": _("The time limit is between 1 and %(max)s seconds.") % {"max": MAX_TIME_LIMIT}}
+        )
+    run = MatchingRun(
+        started_by=by,
+        frontline_states=states,
+        pledge_ids=pledges,
+        weights=_clean_weights(weights),
+        time_limit_seconds=time_limit_seconds,
+        note=(note or "").strip()[:200],
+        progress_text=_("Queued: waiting for a worker."),
+    )
+    run.full_clean()
+    run.save()
+    audit.record(
+        actor=by, action="matching.run.start", obj=run,
+        details={"frontline_states": states, "pledges": pledges, "weights": run.weights,
+                 "time_limit_seconds": time_limit_seconds},
+    )
+    from .tasks import solve_run
+
+    solve_run.delay_on_commit(run.pk)
+    return run
+
+
+@transaction.atomic
+def run_cancel(*, run: MatchingRun, by: User) -> MatchingRun:
+    """Cancel a queued or running run. A running task notices before it stores anything."""
+    now = timezone.now()
+    changed = MatchingRun.objects.filter(pk=run.pk, status__in=MatchingRun.ACTIVE).update(
+        status=MatchingRun.Status.CANCELLED,
+        finished_at=now,
+        cancelled_by=by,
+        progress_text=_("Cancelled by %(user)s.") % {"user": by.get_username()},
+    )
+    if not changed:
+        raise ValidationError(_("Only a queued or running run can be cancelled."))
+    run.refresh_from_db()
+    audit.record(actor=by, action="matching.run.cancel", obj=run)
+    return run
+
+
+# -- executing (the worker) ------------------------------------------------------------------------
+
+
+class _Heartbeat:
+    """Bumps ``heartbeat_at`` from a side thread while the run works, so a run whose worker
+    died is recognisable by its old heartbeat."""
+
+    def __init__(self, run_id: int, every: float = HEARTBEAT_SECONDS):
+        self.run_id = run_id
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"matching-heartbeat-{run_id}", daemon=True)
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.every):
+                MatchingRun.objects.filter(pk=self.run_id, status=MatchingRun.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        except Exception:  # a lost beat only makes the reaper's job earlier, never wrong
+            log.exception("matching heartbeat failed for run %s", self.run_id)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def _progress(run_id: int, text: str, percent: int, **fields) -> bool:
+    """Record progress while the run is still running; False if it was cancelled or reaped."""
+    return bool(
+        MatchingRun.objects.filter(pk=run_id, status=MatchingRun.Status.RUNNING).update(
+            progress_text=text[:200], progress_percent=percent, heartbeat_at=timezone.now(), **fields
+        )
+    )
+
+
+def _fail(run_id: int, message: str) -> None:
+    MatchingRun.objects.filter(pk=run_id, status=MatchingRun.Status.RUNNING).update(
+        status=MatchingRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error=message[:2000],
+        progress_text=_("Failed."),
+    )
+
+
+def _pause_for_tests(run_id: int) -> bool:
+    seconds = float(os.environ.get(PAUSE_ENV) or 0)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if not MatchingRun.objects.filter(pk=run_id, status=MatchingRun.Status.RUNNING).exists():
+            return False
+    return True
+
+
+def run_execute(*, run_id: int) -> bool:
+    """Claim, build, solve and store one run. Returns False when there was nothing to do."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from .engine import InstanceError, explain, parse_instance, solve, solve_greedy
+
+    now = timezone.now()
+    claimed = MatchingRun.objects.filter(pk=run_id, status=MatchingRun.Status.QUEUED).update(
+        status=MatchingRun.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        progress_text=_("Building the input from the case files and pledges."),
+        progress_percent=5,
+    )
+    if not claimed:
+        return False
+    run = MatchingRun.objects.get(pk=run_id)
+    try:
+        with _Heartbeat(run_id):
+            t0 = time.perf_counter()
+            built = inputs.build_instance(
+                frontline_states=run.frontline_states, pledge_ids=run.pledge_ids, weights=run.weights
+            )
+            digest = built.sha256
+            build_seconds = time.perf_counter() - t0
+            n_households, n_pledges = len(built.instance["households"]), len(built.instance["pledges"])
+            if not _progress(
+                run_id,
+                _("Solving: %(h)s households, %(p)s pledges.") % {"h": n_households, "p": n_pledges},
+                30,
+                input_snapshot=built.instance,
+                input_sha256=digest,
+                input_versions=built.versions,
+            ):
+                return False
+            if not _pause_for_tests(run_id):
+                return False
+            t1 = time.perf_counter()
+            instance = parse_instance(built.instance)
+            result = solve(instance, time_limit=run.time_limit_seconds)
+            greedy = solve_greedy(instance)
+            why = explain(instance, result)
+            solve_seconds = time.perf_counter() - t1
+            if not _progress(run_id, _("Storing the proposals."), 90):
+                return False
+            t2 = time.perf_counter()
+            stored = _store(
+                run_id=run_id,
+                instance=built.instance,
+                result=result,
+                greedy_objective=greedy.objective,
+                explanation=why,
+                timings={"build_seconds": round(build_seconds, 3), "solve_seconds": round(solve_seconds, 3)},
+                store_started=t2,
+            )
+            return stored
+    except SoftTimeLimitExceeded:
+        _fail(run_id, _("The run exceeded the worker's time limit."))
+        return False
+    except InstanceError as exc:  # a bug in building the input: say so plainly
+        _fail(run_id, _("The engine refused the input: %(error)s") % {"error": exc})
+        return False
+    except Exception as exc:
+        _fail(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def criteria_met(household: dict, pledge: dict) -> list[dict]:
+    """Which of the pledge's criteria the household meets, and how, in words."""
+    c = pledge.get("criteria") or {}
+    items = []
+
+    def add(rule: str, text: str) -> None:
+        items.append({"rule": rule, "text": text})
+
+    nat = c.get("nationalities") or []
+    add("nationality", _("Nationality %(n)s accepted (%(list)s).") % {"n": household["nationality"], "list": ", ".join(nat)}
+        if nat else _("The pledge accepts any nationality."))
+    comp = c.get("compositions") or []
+    add("composition", _("Composition %(c)s accepted.") % {"c": household["composition"]}
+        if comp else _("The pledge accepts any composition."))
+    limit = c.get("max_household_size")
+    add("max_household_size", _("%(size)s persons, at most %(limit)s.") % {"size": household["size"], "limit": limit}
+        if limit is not None else _("No limit on household size."))
+    excluded = c.get("excluded_vulnerabilities") or []
+    add("excluded_vulnerabilities", _("None of the excluded vulnerabilities (%(list)s).") % {"list": ", ".join(excluded)}
+        if excluded else _("The pledge excludes no vulnerability."))
+    langs = c.get("languages") or []
+    spoken = sorted(set(langs) & set(household["languages"]))
+    add("languages", _("Speaks %(spoken)s (asked: %(asked)s).") % {"spoken": ", ".join(spoken), "asked": ", ".join(langs)}
+        if langs else _("The pledge asks for no language."))
+    add("excluded_states", _("%(state)s has not rejected this household.") % {"state": pledge["state"]})
+    quotas = pledge.get("quotas") or {}
+    add("frontline_state_quota",
+        _("Quota for %(state)s: %(left)s places left at the run.") % {"state": household["frontline_state"],
+                                                                     "left": quotas.get(household["frontline_state"])}
+        if quotas else _("The pledge takes households from any frontline state."))
+    return items
+
+
+@transaction.atomic
+def _store(*, run_id: int, instance: dict, result, greedy_objective: float, explanation: dict, timings: dict,
+           store_started: float) -> bool:
+    """Write the outcome in one transaction, if the run is still ours to finish."""
+    run = MatchingRun.objects.select_for_update().get(pk=run_id)
+    if run.status != MatchingRun.Status.RUNNING:
+        return False  # cancelled or reaped meanwhile: store nothing
+    households = {h["id"]: h for h in instance["households"]}
+    pledges = {p["id"]: p for p in instance["pledges"]}
+    parts = {a["household"]: a for a in explanation["assignments"]}
+    proposals = []
+    per_pledge: dict[str, dict] = {
+        pid: {"pledge": inputs.key_pk(pid), "state": p["state"], "capacity": p["capacity"], "households": 0,
+              "persons": 0, "quotas": {code: {"quota": left, "persons": 0} for code, left in p["quotas"].items()}}
+        for pid, p in pledges.items()
+    }
+    for hid, pid in result.assignments:
+        h, p = households[hid], pledges[pid]
+        figures = per_pledge[pid]
+        figures["households"] += 1
+        figures["persons"] += h["size"]
+        quota_state = h["frontline_state"] if p["quotas"] else None
+        if quota_state:
+            figures["quotas"][quota_state]["persons"] += h["size"]
+        proposals.append(
+            Proposal(
+                run=run,
+                household_id=inputs.key_pk(hid),
+                pledge_id=inputs.key_pk(pid),
+                pledge_state_id=p["state"],
+                frontline_state_id=h["frontline_state"],
+                quota_state_id=quota_state,
+                persons=h["size"],
+                vulnerable_members=h["vulnerable_members"],
+                composition=h["composition"],
+                vulnerabilities=h["vulnerabilities"],
+                family_tie=p["state"] in h["family_ties"],
+                cultural_tie=p["state"] in h["cultural_ties"],
+                waiting_days=int(h["waiting_days"]),
+                value=parts[hid]["value"],
+                score_parts=parts[hid]["parts"],
+                explanation=criteria_met(h, p),
+            )
+        )
+    Proposal.objects.bulk_create(proposals, batch_size=2000)
+    unplaced = [
+        UnplacedHousehold(
+            run=run,
+            household_id=inputs.key_pk(u["household"]),
+            frontline_state_id=households[u["household"]]["frontline_state"],
+            persons=households[u["household"]]["size"],
+            composition=households[u["household"]]["composition"],
+            reason=u["reason"],
+            detail=u.get("detail", "")[:2000],
+        )
+        for u in explanation["unplaced"]
+    ]
+    UnplacedHousehold.objects.bulk_create(unplaced, batch_size=2000)
+    for figures in per_pledge.values():
+        figures["fill_rate"] = round(figures["persons"] / figures["capacity"], 4) if figures["capacity"] else None
+    reasons = Counter(u.reason for u in unplaced)
+    run.counts = {
+        "households": len(households),
+        "persons": sum(h["size"] for h in households.values()),
+        "pledges": len(pledges),
+        "capacity": sum(p["capacity"] for p in pledges.values()),
+        "placed_households": len(proposals),
+        "placed_persons": sum(p.persons for p in proposals),
+        "unplaced": dict(reasons),
+        "per_pledge": sorted(per_pledge.values(), key=lambda f: (f["state"], f["pledge"])),
+    }
+    run.solve_status = result.status
+    run.objective = result.objective
+    run.bound = result.bound
+    run.gap = result.gap
+    run.greedy_objective = greedy_objective
+    run.status = MatchingRun.Status.SUCCEEDED
+    run.progress_text = _("Finished: %(n)s proposals waiting for review.") % {"n": len(proposals)}
+    run.progress_percent = 100
+    now = timezone.now()
+    run.finished_at = now
+    run.heartbeat_at = now
+    run.timings = {**timings, "store_seconds": round(time.perf_counter() - store_started, 3)}
+    run.save()
+    audit.record(
+        actor=None, action="matching.run.succeed", obj=run,
+        details={"objective": run.objective, "bound": run.bound, "proposals": len(proposals),
+                 "input_sha256": run.input_sha256},
+    )
+    return True
+
+
+def fail_stale_runs(*, stale_after_seconds: float | None = None) -> int:
+    """Fail running runs whose worker stopped beating (killed, lost). Returns how many."""
+    stale_after = STALE_AFTER_SECONDS if stale_after_seconds is None else stale_after_seconds
+    now = timezone.now()
+    failed = 0
+    candidates = MatchingRun.objects.filter(
+        status=MatchingRun.Status.RUNNING, heartbeat_at__lt=now - timezone.timedelta(seconds=stale_after)
+    ).values_list("pk", "heartbeat_at")
+    for pk, beat in candidates:
+        # Conditional on the heartbeat we saw: a worker that just beat again keeps its run.
+        failed += MatchingRun.objects.filter(pk=pk, status=MatchingRun.Status.RUNNING, heartbeat_at=beat).update(
+            status=MatchingRun.Status.FAILED,
+            finished_at=now,
+            error=_("The worker stopped responding (no heartbeat since %(when)s); nothing was stored.")
+            % {"when": timezone.localtime(beat).strftime("%Y-%m-%d %H:%M:%S")},
+            progress_text=_("Failed: the worker stopped responding."),
+        )
+    if failed:
+        log.warning("matching: failed %s stale run(s)", failed)
+    return failed
+
+
+# -- reviewing ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    confirmed: list[Proposal] = field(default_factory=list)
+    stale: list[tuple[Proposal, str]] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _check_still_valid(proposal: Proposal, household: Household, pledge: Pledge) -> None:
+    versions = proposal.run.input_versions or {}
+    if household.status != CaseStatus.AVAILABLE:
+        raise ProposalStale(
+            _("Household %(case)s is no longer available for matching (now: %(status)s).")
+            % {"case": household.case_number, "status": household.get_status_display()}
+        )
+    seen = versions.get("households", {}).get(str(household.pk))
+    if seen is not None and seen != household.version:
+        raise ProposalStale(
+            _("Household %(case)s changed since the run (its file was edited); run the matching again.")
+            % {"case": household.case_number}
+        )
+    if pledge.status != Pledge.Status.OPEN:
+        raise ProposalStale(
+            _("The pledge of %(state)s is %(status)s now.") % {"state": pledge.state_id,
+                                                               "status": pledge.get_status_display().lower()}
+        )
+    today = timezone.localdate()
+    if (pledge.valid_from and today < pledge.valid_from) or (pledge.valid_to and today > pledge.valid_to):
+        raise ProposalStale(_("The pledge of %(state)s is not valid today.") % {"state": pledge.state_id})
+    seen = versions.get("pledges", {}).get(str(pledge.pk))
+    if seen is not None and seen != pledge.version:
+        raise ProposalStale(
+            _("The pledge of %(state)s was amended since the run (version %(a)s, now %(b)s).")
+            % {"state": pledge.state_id, "a": seen, "b": pledge.version}
+        )
+
+
+@transaction.atomic
+def proposal_confirm(*, proposal_id: int, by: User) -> Proposal:
+    """Confirm one proposal: propose the household through the workflow and reserve places.
+
+    Raises ``ProposalStale`` (nothing written) when it no longer holds, ``ValidationError``
+    when it was decided already."""
+    from cases.services import case_transition
+    from cases.workflow import TransitionError
+    from pledges.services import placement_reserve
+
+    proposal = Proposal.objects.select_for_update().select_related("run").get(pk=proposal_id)
+    if proposal.status != Proposal.Status.PENDING:
+        raise ValidationError(
+            _("This proposal was %(status)s already.") % {"status": proposal.get_status_display().lower()}
+        )
+    if proposal.run.status != MatchingRun.Status.SUCCEEDED:
+        raise ValidationError(_("Only proposals of a succeeded run can be confirmed."))
+    household = Household.objects.select_for_update().get(pk=proposal.household_id)
+    pledge = Pledge.objects.get(pk=proposal.pledge_id)
+    _check_still_valid(proposal, household, pledge)
+    reason = _("Matching run #%(run)s: proposal confirmed for pledge %(pledge)s.") % {
+        "run": proposal.run_id, "pledge": pledge.pk,
+    }
+    try:
+        case_transition(
+            household=household, to=CaseStatus.PROPOSED, by=by, reason=reason, destination_state=pledge.state_id
+        )
+    except TransitionError as exc:
+        raise ProposalStale(" ".join(exc.messages)) from None
+    try:
+        placement = placement_reserve(pledge=pledge, household=household, by=by)
+    except ValidationError as exc:  # CapacityExceeded included: the places are gone
+        raise ProposalStale(" ".join(exc.messages)) from None
+    proposal.status = Proposal.Status.CONFIRMED
+    proposal.decided_by = by
+    proposal.decided_at = timezone.now()
+    proposal.placement = placement
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "placement"])
+    audit.record(
+        actor=by, action="matching.proposal.confirm", obj=proposal,
+        details={"run": proposal.run_id, "household": household.pk, "pledge": pledge.pk,
+                 "destination_state": pledge.state_id, "persons": proposal.persons},
+    )
+    return proposal
+
+
+@transaction.atomic
+def _mark_stale(*, proposal_id: int, reason: str, by: User) -> Proposal | None:
+    changed = Proposal.objects.filter(pk=proposal_id, status=Proposal.Status.PENDING).update(
+        status=Proposal.Status.STALE, stale_reason=reason[:2000] or "-", decided_by=by, decided_at=timezone.now()
+    )
+    if not changed:
+        return None
+    proposal = Proposal.objects.get(pk=proposal_id)
+    audit.record(actor=by, action="matching.proposal.stale", obj=proposal, details={"reason": reason})
+    return proposal
+
+
+def proposals_confirm(*, run: MatchingRun, proposal_ids: Iterable[int], by: User) -> Decision:
+    """Confirm several proposals of a run, each in its own transaction (so that two
+    coordinators at once are serialised per household and per pledge, never deadlocked),
+    then tell each pledging state's officers once."""
+    decision = Decision()
+    ids = list(run.proposals.filter(pk__in=list(proposal_ids)).order_by("-value", "pk").values_list("pk", flat=True))
+    for pk in ids:
+        try:
+            decision.confirmed.append(proposal_confirm(proposal_id=pk, by=by))
+        except ProposalStale as exc:
+            stale = _mark_stale(proposal_id=pk, reason=str(exc), by=by)
+            if stale is not None:
+                decision.stale.append((stale, str(exc)))
+        except ValidationError as exc:
+            decision.refused.append((pk, " ".join(exc.messages)))
+    if decision.confirmed:
+        _notify_states(run=run, confirmed=decision.confirmed, by=by)
+    return decision
+
+
+@transaction.atomic
+def _notify_states(*, run: MatchingRun, confirmed: list[Proposal], by: User) -> None:
+    from relocation.services import notify
+
+    per_state: dict[str, list[Proposal]] = defaultdict(list)
+    for proposal in confirmed:
+        per_state[proposal.pledge_state_id].append(proposal)
+    for state, proposals in sorted(per_state.items()):
+        officers = User.objects.filter(
+            is_active=True, role_assignments__role=Role.OFFICER, role_assignments__country_id=state
+        ).distinct()
+        persons = sum(p.persons for p in proposals)
+        notify(
+            recipients=list(officers),
+            subject=_("%(n)s households (%(persons)s persons) proposed to %(state)s")
+            % {"n": len(proposals), "persons": persons, "state": state},
+            body=_("The EUAA matching coordinator proposed %(n)s households for your relocation pledge. "
+                   "Their files are now in your queue.") % {"n": len(proposals)},
+            link=officer_queue_link(),
+            by=by,
+        )
+
+
+def officer_queue_link() -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    for name in ("cases:queue", "cases:household_list", "cases:index"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return "/"
+
+
+@transaction.atomic
+def proposals_discard(*, run: MatchingRun, proposal_ids: Iterable[int], by: User) -> int:
+    proposals = list(
+        run.proposals.select_for_update().filter(pk__in=list(proposal_ids), status=Proposal.Status.PENDING)
+    )
+    now = timezone.now()
+    for proposal in proposals:
+        proposal.status = Proposal.Status.DISCARDED
+        proposal.decided_by = by
+        proposal.decided_at = now
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        audit.record(actor=by, action="matching.proposal.discard", obj=proposal,
+                     details={"run": run.pk, "household": proposal.household_id, "pledge": proposal.pledge_id})
+    return len(proposals)
