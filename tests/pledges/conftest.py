@@ -35,10 +35,10 @@ def pool(db):
 
 @pytest.fixture
 def make_pledge(db, cycle):
-    def make(state="DE", places=10, quotas=None, by=None, cycle_=None, **fields):
+    def make(state="DE", places=10, quotas=None, by=None, cycle_=None, effective_at=None, **fields):
         return services.pledge_record(
             cycle=cycle_ or cycle, state_code=state, kind="relocation", by=by,
-            fields={"places": places, **fields}, quotas=quotas or {},
+            fields={"places": places, **fields}, quotas=quotas or {}, effective_at=effective_at,
         )
 
     return make
