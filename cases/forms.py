@@ -294,7 +294,7 @@ class ImportMappingForm(forms.Form):
     def clean(self):
         data = super().clean()
         used: dict[str, str] = {}
-        for key, value in data.items():
+        for key, value in list(data.items()):
             if value:
                 if value in used:
                     self.add_error(key, _("This column is already used for another field."))

@@ -626,14 +626,13 @@ def _import_dir() -> Path:
 
 
 def _pending_import(request, token: str) -> dict:
-    pending = request.session.get(SESSION_KEY, {}).get(token)
-    if pending is None:
+    stored = request.session.get(SESSION_KEY, {}).get(token)
+    if stored is None:
         raise Http404
-    path = _import_dir() / pending["stored"]
+    path = _import_dir() / stored["stored"]
     if not path.exists():
         raise Http404
-    pending["path"] = path
-    return pending
+    return {**stored, "path": path}
 
 
 def _forget_import(request, token: str) -> None:
