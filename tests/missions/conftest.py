@@ -1,0 +1,69 @@
+"""Builders for missions tests: households proposed to a state with their places reserved,
+made through the cases and pledges services like the matching floor does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases.models import CaseStatus
+from missions import services
+from pledges import services as pledge_services
+from pledges.models import SolidarityCycle
+from tests.cases import builders
+
+
+@pytest.fixture
+def cycle(db):
+    return SolidarityCycle.objects.create(
+        code="vsm-2022", name="Voluntary Solidarity Mechanism 2022-2024",
+        kind=SolidarityCycle.Kind.VOLUNTARY_MECHANISM,
+        starts_on=dt.date(2022, 6, 22), ends_on=dt.date(2030, 12, 31),
+    )
+
+
+@pytest.fixture
+def pledges(cycle):
+    return {
+        state: pledge_services.pledge_record(
+            cycle=cycle, state_code=state, kind="relocation", by=None, fields={"places": 40}
+        )
+        for state in ("DE", "FR")
+    }
+
+
+@pytest.fixture
+def make_proposed(pledges, people):
+    """make_proposed("DE") -> a GR household of four proposed to DE, its places reserved."""
+
+    def make(state: str = "DE", frontline: str = "GR", members=None):
+        household = builders.household(frontline, members=members)
+        builders.proposed(household, destination=state, coordinator=people["coordinator"])
+        household.refresh_from_db()
+        assert household.status == CaseStatus.PROPOSED
+        pledge_services.placement_reserve(pledge=pledges[state], household=household, by=people["coordinator"])
+        return household
+
+    return make
+
+
+def at(hours: float) -> dt.datetime:
+    """A moment ``hours`` from now, on a whole quarter of an hour."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    return now - dt.timedelta(minutes=now.minute % 15) + dt.timedelta(hours=hours)
+
+
+@pytest.fixture
+def mission(people):
+    today = timezone.localdate()
+    return services.mission_create(
+        by=people["officer_de"], pledging_state="DE", frontline_state="GR", site="Athens, EUAA office",
+        starts_on=today - dt.timedelta(days=3), ends_on=today + dt.timedelta(days=3),
+    )
+
+
+@pytest.fixture
+def interpreter(mission, people):
+    return services.interpreter_add(mission=mission, by=people["officer_de"], name="Farid Ahmadi", languages=["fa", "en"])
