@@ -250,7 +250,7 @@ def _seed_pool(by) -> SolidarityCycle:
         return cycle
     when = _aware(dt.date(2025, 12, 15))
     pledges, quotas = [], {}
-    for state, kind, places, eur, description, quota in POOL_2026:
+    for state, kind, places, eur, description, _quota in POOL_2026:
         pledges.append(Pledge(
             cycle=cycle, state_id=state, kind=kind, places=places, amount_eur=eur, description=description,
             status=Pledge.Status.OPEN, valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 12, 31),
