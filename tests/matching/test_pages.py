@@ -52,7 +52,7 @@ def test_the_coordinator_starts_a_run_from_the_page(small_world, people, client_
     assert response.status_code == 302 and response.url == reverse("matching:run_detail", args=[run.pk])
     assert len(callbacks) == 1  # the task is enqueued once the transaction commits
     page = client.get(response.url)
-    assert b"every 1s" in page.content and "Queued".encode() in page.content
+    assert b"every 1s" in page.content and b"Queued" in page.content
 
 
 def test_bad_start_input_shows_field_errors_and_queues_nothing(small_world, people, client_for):
