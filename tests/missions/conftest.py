@@ -59,7 +59,7 @@ def at(hours: float) -> dt.datetime:
 def mission(people):
     today = timezone.localdate()
     return services.mission_create(
-        by=people["officer_de"], pledging_state="DE", frontline_state="GR", site="Athens, EUAA office",
+        by=people["officer_de"], pledging_state="DE", frontline_state="GR", site="Athens, Eleonas centre",
         starts_on=today - dt.timedelta(days=3), ends_on=today + dt.timedelta(days=3),
     )
 
