@@ -52,7 +52,9 @@ class Outcome:
 
 def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     started = time.perf_counter()
-    deadline = math.inf if time_limit is None else started + time_limit
+    # Keep a little of the limit for turning the last solution into households.
+    reserve = 0.0 if time_limit is None else min(1.0, 0.1 * time_limit)
+    deadline = math.inf if time_limit is None else started + time_limit - reserve
 
     def remaining() -> float:
         return deadline - time.perf_counter()

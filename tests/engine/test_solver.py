@@ -123,7 +123,7 @@ def assignment_indices(inst, result):
     return [by_id[chosen[h.id]] if h.id in chosen else -1 for h in inst.households]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_instances())
 def test_engine_is_optimal_feasible_and_never_below_greedy(inst):
     result = solve(inst)

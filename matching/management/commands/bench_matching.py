@@ -5,6 +5,8 @@ Generates instances and solves each with the engine, the greedy baseline and the
 gap, time, peak memory and fairness figures side by side. No database involved.
 """
 
+import io
+
 from django.core.management.base import BaseCommand
 
 from matching.engine.benchmark import main
@@ -37,4 +39,6 @@ class Command(BaseCommand):
         ]
         if options["json"]:
             argv += ["--json", options["json"]]
-        main(argv, out=self.stdout)
+        report = io.StringIO()
+        main(argv, out=report)
+        self.stdout.write(report.getvalue(), ending="")
