@@ -281,7 +281,7 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     queryset = InterviewSlot.objects.none()
 
     def get_queryset(self):
-        qs = selectors.slots_visible_to(self.request.user).select_related("household").order_by("starts_at", "id")
+        qs = selectors.slots_visible_to(self.request.user).select_related("household", "language").order_by("starts_at", "id")
         mission = self.request.query_params.get("mission")
         if mission and mission.isdigit():
             qs = qs.filter(mission_id=int(mission))

@@ -473,6 +473,13 @@ def _decide(
                 {"members": _("A decision covers the whole household. To decide on some members only, "
                               "ask EUAA to split the household first; then decide on each household.")}
             )
+    if mission is None:
+        # A decision after an interview belongs to the (latest) mission that interviewed the household.
+        slot = (
+            InterviewSlot.objects.filter(household=house, mission__pledging_state_id=state)
+            .select_related("mission").order_by("-starts_at").first()
+        )
+        mission = slot.mission if slot is not None else None
     if mission is not None and (
         mission.pledging_state_id != state or mission.frontline_state_id != house.frontline_state_id
     ):

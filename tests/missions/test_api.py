@@ -1,0 +1,158 @@
+"""The API: the same access rules as the pages, refusals with clear messages, constant
+query counts on list endpoints."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import CaseStatus
+from missions import services
+from missions.models import Decision, InterviewSlot
+from relocation.models import AuditEvent
+
+from .conftest import at
+from .test_services import schedule
+
+OUTSIDERS = ("officer_fr", "iom_gr", "commission", "dublin_de")
+
+
+@pytest.fixture
+def world(people, mission, interpreter, make_proposed):
+    household = make_proposed("DE")
+    past = schedule(mission, household, people["officer_de"], -2, interpreter=interpreter)
+    interview = services.interview_record(slot=past, by=people["officer_de"], outcome="took_place",
+                                          security_outcome="concern", notes="Check the dates")
+    other = make_proposed("DE")
+    return {"household": household, "other": other, "past": past, "interview": interview, "mission": mission}
+
+
+@pytest.mark.parametrize("who", OUTSIDERS + ("caseworker_gr", "coordinator"))
+def test_officer_endpoints_answer_404_to_everyone_else(api_for, people, world, who):
+    api = api_for(people[who])
+    h, m, s = world["household"].pk, world["mission"].pk, world["past"].pk
+    gets = [f"/api/mission-candidates/{h}/", f"/api/mission-slots/{s}/",
+            f"/api/mission-interviews/{world['interview'].pk}/"]
+    if who != "officer_fr":
+        gets += ["/api/mission-candidates/", "/api/mission-slots/", "/api/mission-interviews/"]
+    for url in gets:
+        assert api.get(url).status_code == 404, (who, url)
+    posts = [
+        ("/api/mission-slots/", {"mission": m, "household": world["other"].pk, "starts_at": at(1).isoformat(),
+                                 "ends_at": at(2).isoformat(), "room": "Room 5", "language": "fa"}),
+        (f"/api/mission-slots/{s}/cancel/", {"reason": "x"}),
+        (f"/api/missions/{m}/interpreters/", {"name": "X", "languages": ["ar"]}),
+        ("/api/mission-decisions/", {"household": world["other"].pk, "outcome": "accepted"}),
+    ]
+    for url, body in posts:
+        response = api.post(url, body, format="json")
+        assert response.status_code == 404, (who, url, response.status_code, response.content)
+    assert not Decision.objects.exists()
+    assert InterviewSlot.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_missions_and_decisions_answer_404_to_outsiders(api_for, people, world, who):
+    api = api_for(people[who])
+    services.decision_record(household=world["household"], by=people["officer_de"], outcome="accepted")
+    decision = Decision.objects.get()
+    assert api.get(f"/api/missions/{world['mission'].pk}/").status_code == 404
+    assert api.get(f"/api/mission-decisions/{decision.pk}/").status_code == 404
+    if who != "officer_fr":
+        assert api.get("/api/missions/").status_code == 404
+        assert api.get("/api/mission-decisions/").status_code == 404
+    else:
+        assert api.get("/api/missions/").json()["results"] == []
+        assert api.get("/api/mission-decisions/").json()["results"] == []
+
+
+def test_euaa_reads_missions_and_decisions_but_not_interviews(api_for, people, world):
+    services.decision_record(household=world["household"], by=people["officer_de"], outcome="accepted")
+    api = api_for(people["coordinator"])
+    missions = api.get("/api/missions/").json()["results"]
+    assert [m["id"] for m in missions] == [world["mission"].pk]
+    assert missions[0]["households_interviewed"] == 1 and missions[0]["accepted"] == 1
+    assert api.get("/api/mission-decisions/").json()["results"][0]["outcome"] == "accepted"
+    assert api.get("/api/mission-interviews/").status_code == 404
+    assert api.post("/api/missions/", {}, format="json").status_code == 404
+
+
+def test_the_candidate_file_has_categories_not_notes_and_is_audited(api_for, people, world):
+    from cases.models import VulnerabilityAssessment
+
+    ahmad = world["household"].members.order_by("id").first()
+    VulnerabilityAssessment.objects.create(applicant=ahmad, category_id="torture_or_violence_victim", notes="SECRET")
+    api = api_for(people["officer_de"])
+    body = api.get(f"/api/mission-candidates/{world['household'].pk}/").json()
+    assert body["members"][0]["vulnerabilities"] == ["torture_or_violence_victim"]
+    assert "SECRET" not in str(body)
+    assert body["members"][0]["consent"]["given"] is True
+    assert AuditEvent.objects.filter(action="read.file", actor=people["officer_de"],
+                                     object_id=str(world["household"].pk)).exists()
+
+
+def test_the_officer_plans_and_decides_through_the_api(api_for, people, world):
+    api = api_for(people["officer_de"])
+    created = api.post("/api/missions/", {"pledging_state": "DE", "frontline_state": "GR", "site": "Lesvos",
+                                          "mode": "remote", "starts_on": "2024-02-01", "ends_on": "2024-02-03"},
+                       format="json")
+    assert created.status_code == 201, created.content
+    bad = api.post("/api/missions/", {"pledging_state": "DE", "frontline_state": "GR", "site": "Lesvos",
+                                      "starts_on": "2024-02-05", "ends_on": "2024-02-03"}, format="json")
+    assert bad.status_code == 400
+    m = world["mission"].pk
+    slot = api.post("/api/mission-slots/", {"mission": m, "household": world["other"].pk,
+                                            "starts_at": at(1).isoformat(), "ends_at": at(2).isoformat(),
+                                            "room": "Room 1", "language": "fa"}, format="json")
+    assert slot.status_code == 201, slot.content
+    clash = api.post("/api/mission-slots/", {"mission": m, "household": world["other"].pk,
+                                             "starts_at": at(1.5).isoformat(), "ends_at": at(2).isoformat(),
+                                             "room": "Room 2", "language": "fa"}, format="json")
+    assert clash.status_code == 400 and "already booked" in str(clash.json())
+    partial = api.post("/api/mission-decisions/", {
+        "household": world["other"].pk, "outcome": "accepted",
+        "member_ids": [world["other"].members.order_by("id").first().pk],
+    }, format="json")
+    assert partial.status_code == 400 and "split the household first" in str(partial.json())
+    rejected = api.post("/api/mission-decisions/", {"household": world["other"].pk, "outcome": "rejected",
+                                                    "reason": "public_security", "mission": m}, format="json")
+    assert rejected.status_code == 201, rejected.content
+    assert rejected.json()["returned_to_pool"] is True
+    world["other"].refresh_from_db()
+    assert world["other"].status == CaseStatus.AVAILABLE
+
+
+@pytest.mark.parametrize("url,who", [
+    ("/api/mission-candidates/", "officer_de"),
+    ("/api/missions/", "coordinator"),
+    ("/api/mission-slots/", "officer_de"),
+    ("/api/mission-interviews/", "officer_de"),
+    ("/api/mission-decisions/", "coordinator"),
+])
+def test_list_endpoints_run_a_constant_number_of_queries(api_for, people, world, make_proposed, url, who,
+                                                         django_assert_max_num_queries, interpreter):
+    api = api_for(people[who])
+
+    def add(n):
+        household = make_proposed("DE")
+        slot = schedule(world["mission"], household, people["officer_de"], -3 + n * 0.25, room=f"R{n}")
+        services.interview_record(slot=slot, by=people["officer_de"], outcome="no_show")
+        services.decision_record(household=household, by=people["officer_de"], outcome="accepted")
+        services.interpreter_add(mission=world["mission"], by=people["officer_de"], name=f"I{n}", languages=["ar"])
+
+    add(0)
+    with CaptureQueriesContext(connection) as one:
+        assert api.get(url).status_code == 200
+    for n in range(1, 4):
+        add(n)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = api.get(url)
+    assert response.status_code == 200 and response.json()["count"] >= 1
+
+
+def test_the_schema_lists_the_missions_endpoints(api_for, people):
+    schema = api_for(people["officer_de"]).get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    for path in ("/api/missions/", "/api/mission-slots/", "/api/mission-interviews/", "/api/mission-decisions/",
+                 "/api/mission-candidates/"):
+        assert path in schema
