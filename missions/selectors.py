@@ -26,6 +26,7 @@ from cases.models import (
     Household,
     VulnerabilityAssessment,
 )
+from cases.selectors import households_visible_to
 from relocation.access import access_of, with_object_permission
 from relocation.models import Role, User
 
@@ -54,7 +55,8 @@ def proposed_households_for(user) -> QuerySet[Household]:
     states = officer_states(user)
     if not states:
         return Household.objects.none()
-    return Household.objects.filter(destination_state_id__in=states, status__in=QUEUE_STATUSES)
+    # Through the cases floor's door, narrowed to what a decision concerns.
+    return households_visible_to(user).filter(destination_state_id__in=states, status__in=QUEUE_STATUSES)
 
 
 def queue_for(user, *, status: str = "") -> QuerySet[Household]:
