@@ -16,6 +16,7 @@ and marked stale, with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -204,8 +205,11 @@ def _pause_for_tests(run_id: int) -> bool:
     return True
 
 
-def run_execute(*, run_id: int) -> bool:
-    """Claim, build, solve and store one run. Returns False when there was nothing to do."""
+def run_execute(*, run_id: int, heartbeat: bool = True) -> bool:
+    """Claim, build, solve and store one run. Returns False when there was nothing to do.
+
+    ``heartbeat=False`` for in-process runs inside a larger transaction (demo, benchmark),
+    where a side connection could not see the run anyway."""
     from celery.exceptions import SoftTimeLimitExceeded
 
     from .engine import InstanceError, explain, parse_instance, solve, solve_greedy
@@ -222,7 +226,7 @@ def run_execute(*, run_id: int) -> bool:
         return False
     run = MatchingRun.objects.get(pk=run_id)
     try:
-        with _Heartbeat(run_id):
+        with _Heartbeat(run_id) if heartbeat else contextlib.nullcontext():
             t0 = time.perf_counter()
             built = inputs.build_instance(
                 frontline_states=run.frontline_states, pledge_ids=run.pledge_ids, weights=run.weights
