@@ -39,12 +39,13 @@ def search_households(qs: QuerySet[Household], text: str) -> QuerySet[Household]
     names = Applicant.objects.all()
     for word in search_key(text).split():
         names = names.filter(search_name__contains=word)
-    ids = names.values("household_id")
+    ids = names.order_by().values("household_id")
     if any(c.isdigit() for c in text):
         # Numbers are typed as printed: case numbers in capitals, registration numbers as issued.
         ids = ids.union(
-            Applicant.objects.filter(registration_number__contains=text).values("household_id"),
-            Household.objects.filter(case_number__contains=text.upper()).values("pk"),
+            Applicant.objects.filter(registration_number__contains=text).order_by().values("household_id"),
+            Applicant.objects.filter(registration_number__contains=text.upper()).order_by().values("household_id"),
+            Household.objects.filter(case_number__contains=text.upper()).order_by().values("pk"),
         )
     return qs.filter(pk__in=ids)
 
