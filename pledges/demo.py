@@ -29,7 +29,7 @@ from cases.models import CaseStatus, Household, StatusChange
 
 from . import reference
 from .models import Placement, Pledge, PledgeQuota, PledgeVersion, SolidarityCycle, StateReferenceFigure
-from .services import snapshot_of
+from .services import snapshot_of, stage_stays_sync
 
 S = CaseStatus
 PLEDGING_STATES_2022 = ["BE", "BG", "HR", "FR", "DE", "IE", "LT", "LU", "NL", "PT", "RO", "NO", "CH"]
@@ -271,6 +271,7 @@ def seed(world) -> None:
     by = world.users.get("commission")
     cycle, placed = _seed_vsm(world, by)
     _seed_pool(by)
+    stage_stays_sync()
     relocated = sum(Placement.objects.filter(pledge__cycle=cycle, stage="relocated").values_list("persons", flat=True))
     pledged = sum(cycle.pledges.filter(kind=Pledge.Kind.RELOCATION).values_list("places", flat=True))
     world.log.append(

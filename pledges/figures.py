@@ -7,28 +7,27 @@ Each figure is one query (or a fixed few) whatever the amount of data:
   (``Placement`` stage timestamps);
 * cumulative relocations month by month: the ledger's ``relocated_at``;
 * the case pipeline (households and persons per status): ``cases.Household``, or for a past
-  date the latest ``cases.StatusChange`` of each household before it;
-* median days at each stage: ``cases.StatusChange`` (time from entering a status to leaving it).
+  date the stays (``StageStay``, read from ``cases.StatusChange``) open at the end of that day;
+* median days at each stage: the stays that ended by then (entering a status to leaving it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import EXIT_STATUSES, PIPELINE, CaseStatus, Household, StatusChange
+from cases.models import EXIT_STATUSES, PIPELINE, CaseStatus, Household
 from relocation.models import Country
 
-from .models import Placement, Pledge, PledgeVersion, SolidarityCycle
+from . import services
+from .models import Placement, Pledge, PledgeVersion, SolidarityCycle, StageStay
 
 NO_QUOTA = "—"
 
@@ -97,6 +96,7 @@ class Dashboard:
         self.is_today = self.as_of >= self.today
         self.cycle = cycle
         self._all_cycles = all_cycles
+        self._synced = False
 
     # -- which cycle ------------------------------------------------------------------
 
@@ -276,16 +276,12 @@ class Dashboard:
         if self.is_today:
             counts = Household.objects.values_list("status").annotate(households=Count("id"), persons=Sum("size")).order_by()
         else:
-            status_then = (
-                StatusChange.objects.filter(household=OuterRef("pk"), at__lt=self.end)
-                .order_by("-at", "-id")
-                .values("to_status")[:1]
-            )
+            self.sync()
             counts = (
-                Household.objects.annotate(status_then=Subquery(status_then))
-                .filter(status_then__isnull=False)
-                .values_list("status_then")
-                .annotate(households=Count("id"), persons=Sum("size"))
+                StageStay.objects.filter(entered_at__lt=self.end)
+                .filter(Q(left_at__isnull=True) | Q(left_at__gte=self.end))
+                .values_list("status")
+                .annotate(households=Count("id"), persons=Sum("household__size"))
                 .order_by()
             )
         found = {status: (households, persons or 0) for status, households, persons in counts}
@@ -296,8 +292,15 @@ class Dashboard:
             for status in [*PIPELINE, *EXIT_STATUSES]
         ]
 
+    def sync(self) -> None:
+        """Catch the stays read model up with the case files, once per dashboard."""
+        if not self._synced:
+            services.stage_stays_sync()
+            self._synced = True
+
     @cached_property
     def stage_days(self) -> list[dict]:
+        self.sync()
         medians = _median_days_per_stage(self.end)
         labels = dict(CaseStatus.choices)
         return [
@@ -347,38 +350,39 @@ def _month_of(value) -> dt.date:
 
 
 def _median_days_per_stage(end: dt.datetime) -> dict[str, tuple[Decimal | None, int]]:
-    """{status: (median days, number of completed stays)} from the status history before ``end``.
+    """{status: (median days, number of completed stays)} over the stays that ended before ``end``.
 
-    A stay at a status runs from the change into it to the household's next change. One SQL
-    statement; PostgreSQL computes the medians itself, SQLite hands the spans to Python."""
-    table = StatusChange._meta.db_table
-    param = connection.ops.adapt_datetimefield_value(end)
-    household = StatusChange._meta.get_field("household").column
-    if connection.vendor == "postgresql":
-        sql = f"""
-            SELECT stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY days), COUNT(*) FROM (
-                SELECT to_status AS stage,
-                       EXTRACT(EPOCH FROM (LEAD(at) OVER w - at)) / 86400.0 AS days
-                FROM {table} WHERE at < %s
-                WINDOW w AS (PARTITION BY {household} ORDER BY at, id)
-            ) spans WHERE days IS NOT NULL GROUP BY stage
-        """  # noqa: S608  table and column names come from the model, the date is a parameter
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [param])
-            return {stage: (_days(median), count) for stage, median, count in cursor.fetchall()}
-    sql = f"""
-        SELECT stage, days FROM (
-            SELECT to_status AS stage,
-                   julianday(LEAD(at) OVER (PARTITION BY {household} ORDER BY at, id)) - julianday(at) AS days
-            FROM {table} WHERE at < %s
-        ) WHERE days IS NOT NULL
-    """  # noqa: S608
-    spans: dict[str, list[float]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param])
-        for stage, days in cursor.fetchall():
-            spans.setdefault(stage, []).append(days)
-    return {stage: (_days(statistics.median(values)), len(values)) for stage, values in spans.items()}
+    One query: the number of stays per (status, whole hours), from which the medians follow
+    exactly (to the hour) in Python."""
+    histogram: dict[str, list[tuple[int, int]]] = {}
+    rows = (
+        StageStay.objects.filter(left_at__lt=end)
+        .values_list("status", "hours")
+        .annotate(stays=Count("id"))
+        .order_by("status", "hours")
+    )
+    for status, hours, stays in rows:
+        histogram.setdefault(status, []).append((hours, stays))
+    result = {}
+    for status, counts in histogram.items():
+        total = sum(n for _hours, n in counts)
+        result[status] = (_days(_median_of_counts(counts, total) / 24), total)
+    return result
+
+
+def _median_of_counts(counts: list[tuple[int, int]], total: int) -> float:
+    """The median of values given as sorted (value, how many) pairs (mean of the two middle ones)."""
+    lower_rank, upper_rank = (total - 1) // 2, total // 2
+    lower = upper = None
+    seen = 0
+    for value, n in counts:
+        if lower is None and lower_rank < seen + n:
+            lower = value
+        if upper_rank < seen + n:
+            upper = value
+            break
+        seen += n
+    return (lower + upper) / 2
 
 
 def _days(value) -> Decimal | None:

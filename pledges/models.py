@@ -351,3 +351,37 @@ class Placement(models.Model):
     @property
     def is_active(self) -> bool:
         return self.released_at is None
+
+
+class StageStay(models.Model):
+    """A read model of the case files' status history for the dashboard: one row per stay of a
+    household at a status, from the change into it to the next change (open while current).
+
+    Rebuilt incrementally from ``cases.StatusChange`` by ``figures.stage_stays_sync`` (new
+    changes only, by id), so the medians and the pipeline as of a date aggregate small integer
+    rows instead of running a window over the whole history on every request."""
+
+    status_change = models.OneToOneField("cases.StatusChange", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey("cases.Household", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=32)
+    entered_at = models.DateTimeField(_("entered"))
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    hours = models.PositiveIntegerField(_("hours at the status"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stay at a stage")
+        indexes = [
+            models.Index(fields=["left_at", "status", "hours"], name="stagestay_left_idx"),
+            models.Index(fields=["entered_at"], name="stagestay_entered_idx"),
+            models.Index(fields=["household", "left_at"], name="stagestay_household_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(left_at__isnull=True) & Q(hours__isnull=True))
+                | (Q(left_at__isnull=False) & Q(hours__isnull=False) & Q(left_at__gte=models.F("entered_at"))),
+                name="stagestay_closed_with_duration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.status} {self.entered_at:%Y-%m-%d}"

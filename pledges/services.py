@@ -347,3 +347,76 @@ def placement_release(*, placement: Placement, by, reason: str, at: dt.datetime 
         details={"stage": locked.stage, "persons": locked.persons, "reason": locked.release_reason},
     )
     return locked
+
+
+# -- the dashboard's read model of the case files' status history -----------------------
+
+# Status changes committed out of id order (concurrent transactions) are caught by looking
+# this far back below the newest change already read.
+STAY_SYNC_LOOKBACK = 5000
+_STAY_LOCK = 0x5E1ED_57A7  # an arbitrary key for PostgreSQL's advisory lock
+
+
+def _unread_households() -> set[int] | None:
+    """Households with a status change not yet in ``StageStay`` (None: the read model is empty)."""
+    from django.db.models import Exists, Max, OuterRef
+
+    from cases.models import StatusChange
+
+    from .models import StageStay
+
+    newest = StageStay.objects.aggregate(newest=Max("status_change_id"))["newest"]
+    if newest is None:
+        return None if StatusChange.objects.exists() else set()
+    unread = StatusChange.objects.filter(pk__gt=newest - STAY_SYNC_LOOKBACK).exclude(
+        Exists(StageStay.objects.filter(status_change_id=OuterRef("pk")))
+    )
+    return set(unread.values_list("household_id", flat=True))
+
+
+def stage_stays_sync() -> int:
+    """Bring ``StageStay`` up to date with ``cases.StatusChange``; returns the households rebuilt.
+
+    A derived projection, not a user's write (no audit row). Households with a status change
+    not yet read get their stays rebuilt from their whole history, so a change that arrives
+    late or out of order still lands in the right place. Two indexed queries when nothing
+    changed; the rebuild itself runs under a lock so two requests never do it twice."""
+    from django.db import connection
+
+    from cases.models import StatusChange
+
+    from .models import StageStay
+
+    if _unread_households() == set():
+        return 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_STAY_LOCK])
+        households = _unread_households()
+        if households == set():
+            return 0
+        if households is not None:
+            StageStay.objects.filter(household_id__in=households).delete()
+        changes = StatusChange.objects.order_by("household_id", "at", "id")
+        if households is not None:
+            changes = changes.filter(household_id__in=households)
+        stays: list[StageStay] = []
+        previous: StageStay | None = None
+        rebuilt = 0
+        for change_id, household_id, status, at in changes.values_list("id", "household_id", "to_status", "at").iterator(
+            chunk_size=20000
+        ):
+            if previous is not None and previous.household_id == household_id:
+                previous.left_at = at
+                previous.hours = int((at - previous.entered_at).total_seconds() // 3600)
+            else:
+                rebuilt += 1
+            previous = StageStay(status_change_id=change_id, household_id=household_id, status=status, entered_at=at)
+            stays.append(previous)
+            if len(stays) >= 20000:
+                # Keep the last stay back: the household's next change may still close it.
+                StageStay.objects.bulk_create(stays[:-1], batch_size=5000)
+                stays = stays[-1:]
+        StageStay.objects.bulk_create(stays, batch_size=5000)
+    return rebuilt
