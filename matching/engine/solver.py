@@ -80,8 +80,16 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         bound = trivial_bound(prep)
         return Outcome(best, max(bound, best_value), timed_out=True, log=log)
     n_classes = len(classes)
-    prices = np.maximum(np.asarray(h.getSolution().row_dual)[n_classes:], 0.0)
-    del h
+    lp_solution = h.getSolution()
+    prices = np.maximum(np.asarray(lp_solution.row_dual)[n_classes:], 0.0)
+    # The LP rounded down and topped up greedily: a far better first incumbent than greedy.
+    y_floor = np.floor(np.asarray(lp_solution.col_value)[: model.n_y] + 1e-9).astype(np.int64)
+    candidate = assignment_from_counts(prep, model, classes, np.maximum(y_floor, 0))
+    value = assignment_value(prep, candidate)
+    if value > best_value:
+        best, best_value = candidate, value
+        best_y = counts_of(model, classes, best, n_households)
+    del h, lp_solution
 
     # 2. Lagrangian bound and reduced profits.
     gain, best_gain = reduced_gains(model, prices)
@@ -163,8 +171,8 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         # Grow the margin: straight to a proof round when it is at most twice as large or when
         # this round found nothing better (the incumbent is then probably optimal), else double.
         gap = lagrangian - best_value
-        improved = best_value > value_before
-        tau = gap * (1 + 1e-9) + 1e-9 if gap <= 2 * tau or not improved else 2 * tau
+        stalled = has_solution and best_value <= value_before
+        tau = gap * (1 + 1e-9) + 1e-9 if gap <= 2 * tau or stalled else 2 * tau
     return Outcome(best, max(bound, best_value), timed_out=timed_out, log=log)
 
 
