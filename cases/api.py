@@ -89,6 +89,7 @@ class HouseholdViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["restricted"] = selectors.may_see_restricted(self.request.user)
+        context["journey_only"] = selectors.journey_only(self.request.user)
         return context
 
     def _household(self) -> Household:
@@ -254,6 +255,7 @@ class ApplicantViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["restricted"] = selectors.may_see_restricted(self.request.user)
+        context["journey_only"] = selectors.journey_only(self.request.user)
         return context
 
     def _applicant(self) -> Applicant:

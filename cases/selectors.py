@@ -98,6 +98,15 @@ def may_see_restricted(user) -> bool:
     return org is not None and org.kind == Organisation.Kind.EUAA
 
 
+def journey_only(user) -> bool:
+    """IOM sees what a journey needs (identity, assistance needs), not the asylum file:
+    no eligibility reasons, ties or consent history."""
+    access = access_of(user)
+    return access.has(Role.IOM_OFFICER) and not access.has(
+        Role.CASEWORKER, Role.COORDINATOR, Role.OFFICER, Role.DUBLIN_OFFICER
+    )
+
+
 def record_list_read(*, user, households) -> None:
     """One audit row for a list of files read by another organisation (not one per row)."""
     if user is None or not user.is_authenticated or not households:

@@ -160,6 +160,15 @@ class ApplicantDetailSerializer(ApplicantSerializer):
             "eligibility_decisions",
         ]
 
+    JOURNEY_HIDDEN = ("family_ties", "cultural_ties", "consents", "eligibility_decisions")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("journey_only"):
+            for name in self.JOURNEY_HIDDEN:
+                data.pop(name, None)
+        return data
+
 
 class MemberBriefSerializer(serializers.ModelSerializer):
     nationality = serializers.CharField(source="nationality_id")

@@ -252,3 +252,18 @@ def test_list_endpoints_use_a_constant_number_of_queries(api_for, cw, endpoint):
     assert response.status_code == 200
     assert len(response.json()["results"]) == 50
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_iom_sees_what_the_journey_needs_not_the_asylum_file(api_for, people, cw, gr):
+    ahmad = gr.members.get(given_name="Ahmad")
+    services.family_tie_add(applicant=ahmad, state="DE", relationship="brother", status_there="resident", by=cw)
+    services.vulnerability_assess(applicant=ahmad, category="disability", notes="Wheelchair user", by=cw)
+    builders.proposed(gr, "DE", cw, people["coordinator"])
+    services.case_transition(household=gr, to=S.ACCEPTED, by=people["officer_de"])
+    services.case_transition(household=gr, to=S.TRANSFER_PENDING, by=people["dublin_gr"])
+    person = next(m for m in api_for(people["iom_gr"]).get(url(gr)).json()["members"] if m["id"] == ahmad.pk)
+    assert person["vulnerabilities"] == [{"id": person["vulnerabilities"][0]["id"], "category": "disability",
+                                          "assessed_at": person["vulnerabilities"][0]["assessed_at"]}]
+    assert "family_ties" not in person and "eligibility_decisions" not in person
+    officer_view = next(m for m in api_for(people["officer_de"]).get(url(gr)).json()["members"] if m["id"] == ahmad.pk)
+    assert officer_view["family_ties"][0]["state"] == "DE"
