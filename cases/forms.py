@@ -102,7 +102,7 @@ class MemberForm(forms.ModelForm):
         value = (self.cleaned_data.get("registration_number") or "").strip().upper()
         if value and self.frontline_state and Applicant.objects.filter(
             frontline_state_id=self.frontline_state, registration_number=value
-        ).exists():
+        ).exclude(pk=self.instance.pk).exists():
             raise ValidationError(_("This registration number is already used in this frontline state."))
         return value
 
@@ -138,6 +138,27 @@ MemberFormSet = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, ext
 
 class AddMemberForm(MemberForm):
     pass
+
+
+class EditMemberForm(MemberForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["languages_text"].initial = ", ".join(
+                self.instance.languages.order_by("code").values_list("code", flat=True)
+            )
+
+
+class HouseholdEditForm(forms.Form):
+    site = forms.CharField(label=_("Site"), required=False, max_length=200, help_text=_("e.g. a reception centre"))
+    registered_on = forms.DateField(label=_("Registered on"), widget=DATE_INPUT)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_registered_on(self):
+        value = self.cleaned_data["registered_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("The registration date cannot be in the future."))
+        return value
 
 
 # -- assessments and records on the case page --------------------------------------------------------

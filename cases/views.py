@@ -588,6 +588,42 @@ def member_add(request, pk: int):
     return render(request, "cases/record_form.html", {"household": household, "form": form, "title": _("Add a member")})
 
 
+def member_edit(request, pk: int, applicant_pk: int):
+    household = _editable_household(request, pk)
+    applicant = get_or_404(household.members.all(), pk=applicant_pk)
+    form = forms.EditMemberForm(request.POST or None, instance=applicant, frontline_state=household.frontline_state_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.member_data()
+        try:
+            services.applicant_update(applicant=Applicant.objects.get(pk=applicant.pk), by=request.user, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The person's details were saved."))
+            return redirect("cases:household", pk=household.pk)
+    title = _("Change the details of %(name)s") % {"name": Applicant.objects.get(pk=applicant.pk)}
+    return render(request, "cases/record_form.html", {"household": household, "form": form, "title": title})
+
+
+def household_edit(request, pk: int):
+    household = _editable_household(request, pk)
+    form = forms.HouseholdEditForm(request.POST or None, initial={
+        "site": household.site, "registered_on": household.registered_on, "version": household.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(
+                household=household, by=request.user, site=form.cleaned_data["site"],
+                registered_on=form.cleaned_data["registered_on"], expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The household's details were saved."))
+            return redirect("cases:household", pk=household.pk)
+    return render(request, "cases/record_form.html", {"household": household, "form": form,
+                                                      "title": _("Change the household's details")})
+
+
 def member_remove(request, pk: int, applicant_pk: int):
     household = _editable_household(request, pk)
     applicant = get_or_404(household.members.all(), pk=applicant_pk)

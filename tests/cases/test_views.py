@@ -291,3 +291,30 @@ def test_queue_query_count_is_constant_whatever_the_page_size(people, client_for
     content = response.content.decode()
     assert content.count('<th scope="row"><a href="/cases/') == min(size, 27)
     assert "27 households" in content
+
+
+def test_change_a_persons_details_and_the_households(people, client_for, greek):
+    client = client_for(people["caseworker_gr"])
+    ahmad = greek.members.get(given_name="Ahmad")
+    zahra = greek.members.get(given_name="Zahra")
+    url = reverse("cases:member_edit", args=[greek.pk, ahmad.pk])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update({"given_name": "Ahmed", "registration_number": zahra.registration_number.lower(),
+                 "languages_text": "fa, ps", "date_of_birth": "1990-05-01"})
+    response = client.post(url, data)
+    assert "already used in this frontline state" in response.content.decode()
+    data["registration_number"] = ahmad.registration_number
+    assert client.post(url, data).status_code == 302
+    ahmad.refresh_from_db()
+    assert ahmad.given_name == "Ahmed" and ahmad.search_name == "ahmed haidari"
+    assert sorted(ahmad.languages.values_list("code", flat=True)) == ["fa", "ps"]
+    assert AuditEvent.objects.filter(action="applicant.update", object_id=str(ahmad.pk)).exists()
+    greek.refresh_from_db()
+    url = reverse("cases:household_edit", args=[greek.pk])
+    response = client.post(url, {"site": "Malakasa", "registered_on": "2024-01-16", "version": greek.version - 1})
+    assert "Someone else changed this household" in response.content.decode()
+    assert client.post(url, {"site": "Malakasa", "registered_on": "2024-01-16", "version": greek.version}).status_code == 302
+    greek.refresh_from_db()
+    assert greek.site == "Malakasa"
+    assert client_for(people["caseworker_it"]).get(url).status_code == 404
