@@ -82,7 +82,14 @@ class MissionForm(ServiceErrorsMixin, forms.Form):
 
 
 class MissionStatusForm(ServiceErrorsMixin, forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=SelectionMission.Status.choices)
+    status = forms.ChoiceField(label=_("New status"), choices=SelectionMission.Status.choices)
+
+    def __init__(self, *args, mission: SelectionMission, **kwargs):
+        from .services import STATUS_MOVES
+
+        super().__init__(*args, **kwargs)
+        allowed = STATUS_MOVES.get(mission.status, ())
+        self.fields["status"].choices = [(s.value, s.label) for s in allowed]
 
 
 class InterpreterForm(ServiceErrorsMixin, forms.Form):

@@ -50,6 +50,11 @@ from .selectors import CHANGE_PERM, DECIDABLE_STATUSES
 
 MISSION_FIELDS = ("site", "mode", "starts_on", "ends_on", "status")
 OPEN_STATUSES = (SelectionMission.Status.PLANNED, SelectionMission.Status.IN_PROGRESS)
+# Where a mission's status may go next (finished and cancelled are final).
+STATUS_MOVES = {
+    SelectionMission.Status.PLANNED: (SelectionMission.Status.IN_PROGRESS, SelectionMission.Status.CANCELLED),
+    SelectionMission.Status.IN_PROGRESS: (SelectionMission.Status.FINISHED, SelectionMission.Status.CANCELLED),
+}
 
 
 # -- who may write ---------------------------------------------------------------------------
@@ -143,6 +148,14 @@ def mission_update(*, mission: SelectionMission, by, **fields: Any) -> Selection
     if unknown:
         raise ValidationError(_("Unknown mission fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
     locked = _lock_mission(mission)
+    new_status = fields.get("status", locked.status)
+    if new_status != locked.status and new_status not in STATUS_MOVES.get(locked.status, ()):
+        raise ValidationError(
+            {"status": _("A mission that is %(a)s cannot become %(b)s.")
+             % {"a": locked.get_status_display().lower(),
+                "b": str(SelectionMission.Status(new_status).label).lower()
+                if new_status in SelectionMission.Status.values else new_status}}
+        )
     changes = {}
     for name, value in fields.items():
         old = getattr(locked, name)

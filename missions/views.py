@@ -202,7 +202,7 @@ def mission_detail(request, pk: int, *, slot_form=None, interpreter_form=None, s
             "plan_open": may_plan and mission.status in services.OPEN_STATUSES,
             "slot_form": slot_form or (_slot_form(mission) if may_plan else None),
             "interpreter_form": interpreter_form or InterpreterForm(),
-            "status_form": MissionStatusForm(initial={"status": mission.status}),
+            "status_form": MissionStatusForm(mission=mission),
             "cancel_form": SlotCancelForm(),
             "now": timezone.now(),
         },
@@ -214,7 +214,7 @@ def mission_detail(request, pk: int, *, slot_form=None, interpreter_form=None, s
 @require_POST
 def mission_status(request, pk: int):
     mission = _planned_mission(request, pk)
-    form = MissionStatusForm(request.POST)
+    form = MissionStatusForm(request.POST, mission=mission)
     if form.is_valid():
         try:
             services.mission_update(mission=mission, by=request.user, status=form.cleaned_data["status"])
@@ -223,6 +223,8 @@ def mission_status(request, pk: int):
                 messages.error(request, message)
         else:
             messages.success(request, _("Mission status changed."))
+    else:
+        messages.error(request, _("Choose one of the statuses offered."))
     return redirect("missions:mission_detail", pk=mission.pk)
 
 

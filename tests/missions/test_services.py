@@ -299,3 +299,17 @@ def test_a_mission_decides_for_all_its_households_at_once_or_not_at_all(people, 
     assert [d.outcome for d in decisions] == ["accepted", "rejected"]
     assert Notification.objects.filter(recipient=people["coordinator"]).count() == 1
     assert Decision.objects.filter(mission=mission).count() == 2
+
+
+def test_a_mission_moves_forward_only_and_a_closed_plan_takes_no_slots(people, mission, make_proposed):
+    officer = people["officer_de"]
+    with pytest.raises(ValidationError, match="cannot become finished"):
+        services.mission_update(mission=mission, by=officer, status="finished")
+    services.mission_update(mission=mission, by=officer, status="in_progress")
+    services.mission_update(mission=mission, by=officer, status="finished")
+    with pytest.raises(ValidationError, match="cannot become planned"):
+        services.mission_update(mission=mission, by=officer, status="planned")
+    mission.refresh_from_db()
+    with pytest.raises(ValidationError, match="plan is closed"):
+        schedule(mission, make_proposed("DE"), officer, 1)
+    assert AuditEvent.objects.filter(action="mission.update", object_id=str(mission.pk)).count() == 2
