@@ -204,6 +204,46 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return f"{self.run_id}: {self.household_id} -> {self.pledge_id}"
 
+    @property
+    def criteria_met(self) -> list[dict]:
+        """The explanation in words, in the reader's language: [{"rule", "text"}]."""
+        return [{"rule": item.get("rule", ""), "text": describe_criterion(item)} for item in self.explanation or []]
+
+
+def describe_criterion(item: dict) -> str:
+    """One criterion of a pledge that a proposed household meets, in words."""
+    from django.utils.translation import gettext as _t
+
+    rule = item.get("rule")
+    join = ", ".join
+    if rule == "nationality":
+        if item.get("accepted"):
+            return _t("Nationality %(n)s is accepted (%(list)s).") % {"n": item["value"], "list": join(item["accepted"])}
+        return _t("The pledge accepts any nationality.")
+    if rule == "composition":
+        if item.get("accepted"):
+            return _t("Composition %(c)s is accepted (%(list)s).") % {"c": item["value"], "list": join(item["accepted"])}
+        return _t("The pledge accepts any composition.")
+    if rule == "max_household_size":
+        if item.get("limit") is not None:
+            return _t("%(size)s persons, at most %(limit)s.") % {"size": item["value"], "limit": item["limit"]}
+        return _t("No limit on household size.")
+    if rule == "excluded_vulnerabilities":
+        if item.get("excluded"):
+            return _t("None of the excluded vulnerabilities (%(list)s).") % {"list": join(item["excluded"])}
+        return _t("The pledge excludes no vulnerability.")
+    if rule == "languages":
+        if item.get("asked"):
+            return _t("Speaks %(spoken)s (asked: %(asked)s).") % {"spoken": join(item["spoken"]), "asked": join(item["asked"])}
+        return _t("The pledge asks for no language.")
+    if rule == "excluded_states":
+        return _t("%(state)s has not rejected this household.") % {"state": item.get("state")}
+    if rule == "frontline_state_quota":
+        if item.get("left") is not None:
+            return _t("Quota for %(state)s: %(left)s places left at the run.") % {"state": item["state"], "left": item["left"]}
+        return _t("The pledge takes households from any frontline state.")
+    return str(rule)
+
 
 class UnplacedHousehold(models.Model):
     """A household of the run's input that got no proposal, with the engine's reason."""

@@ -54,7 +54,7 @@ class CriterionSerializer(serializers.Serializer):
 class ProposalSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="household.case_number", read_only=True)
     score_parts = ScorePartsSerializer(read_only=True)
-    explanation = CriterionSerializer(many=True, read_only=True)
+    explanation = CriterionSerializer(source="criteria_met", many=True, read_only=True)
     vulnerabilities = serializers.ListField(child=serializers.CharField(), read_only=True)
     status = serializers.CharField(read_only=True, help_text="pending, confirmed, discarded or stale")
 

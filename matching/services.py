@@ -276,43 +276,29 @@ def run_execute(*, run_id: int, heartbeat: bool = True) -> bool:
 
 
 def criteria_met(household: dict, pledge: dict) -> list[dict]:
-    """Which of the pledge's criteria the household meets, and how, in words."""
+    """Which of the pledge's criteria the household meets, as rule codes with the figures that
+    show it (worded, in the reader's language, by ``models.describe_criterion``)."""
     c = pledge.get("criteria") or {}
-    items = []
-
-    def add(rule: str, text: str) -> None:
-        items.append({"rule": rule, "text": text})
-
-    nat = c.get("nationalities") or []
-    add("nationality", _("Nationality %(n)s accepted (%(list)s).") % {"n": household["nationality"], "list": ", ".join(nat)}
-        if nat else _("The pledge accepts any nationality."))
-    comp = c.get("compositions") or []
-    add("composition", _("Composition %(c)s accepted.") % {"c": household["composition"]}
-        if comp else _("The pledge accepts any composition."))
-    limit = c.get("max_household_size")
-    add("max_household_size", _("%(size)s persons, at most %(limit)s.") % {"size": household["size"], "limit": limit}
-        if limit is not None else _("No limit on household size."))
-    excluded = c.get("excluded_vulnerabilities") or []
-    add("excluded_vulnerabilities", _("None of the excluded vulnerabilities (%(list)s).") % {"list": ", ".join(excluded)}
-        if excluded else _("The pledge excludes no vulnerability."))
-    langs = c.get("languages") or []
-    spoken = sorted(set(langs) & set(household["languages"]))
-    add("languages", _("Speaks %(spoken)s (asked: %(asked)s).") % {"spoken": ", ".join(spoken), "asked": ", ".join(langs)}
-        if langs else _("The pledge asks for no language."))
-    add("excluded_states", _("%(state)s has not rejected this household.") % {"state": pledge["state"]})
     quotas = pledge.get("quotas") or {}
-    add("frontline_state_quota",
-        _("Quota for %(state)s: %(left)s places left at the run.") % {"state": household["frontline_state"],
-                                                                     "left": quotas.get(household["frontline_state"])}
-        if quotas else _("The pledge takes households from any frontline state."))
-    return items
+    return [
+        {"rule": "nationality", "value": household["nationality"], "accepted": c.get("nationalities") or []},
+        {"rule": "composition", "value": household["composition"], "accepted": c.get("compositions") or []},
+        {"rule": "max_household_size", "value": household["size"], "limit": c.get("max_household_size")},
+        {"rule": "excluded_vulnerabilities", "excluded": c.get("excluded_vulnerabilities") or []},
+        {"rule": "languages", "asked": c.get("languages") or [],
+         "spoken": sorted(set(c.get("languages") or []) & set(household["languages"]))},
+        {"rule": "excluded_states", "state": pledge["state"]},
+        {"rule": "frontline_state_quota", "state": household["frontline_state"],
+         "left": quotas.get(household["frontline_state"]) if quotas else None},
+    ]
 
 
 @transaction.atomic
 def _store(*, run_id: int, instance: dict, result, greedy_objective: float, explanation: dict, timings: dict,
            store_started: float) -> bool:
     """Write the outcome in one transaction, if the run is still ours to finish."""
-    run = MatchingRun.objects.select_for_update().get(pk=run_id)
+    # The snapshot (megabytes of JSON) is neither read back nor written again here.
+    run = MatchingRun.objects.select_for_update().defer("input_snapshot", "input_versions").get(pk=run_id)
     if run.status != MatchingRun.Status.RUNNING:
         return False  # cancelled or reaped meanwhile: store nothing
     households = {h["id"]: h for h in instance["households"]}
@@ -391,7 +377,8 @@ def _store(*, run_id: int, instance: dict, result, greedy_objective: float, expl
     run.finished_at = now
     run.heartbeat_at = now
     run.timings = {**timings, "store_seconds": round(time.perf_counter() - store_started, 3)}
-    run.save()
+    run.save(update_fields=["counts", "solve_status", "objective", "bound", "gap", "greedy_objective", "status",
+                            "progress_text", "progress_percent", "finished_at", "heartbeat_at", "timings"])
     audit.record(
         actor=None, action="matching.run.succeed", obj=run,
         details={"objective": run.objective, "bound": run.bound, "proposals": len(proposals),

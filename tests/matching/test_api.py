@@ -59,7 +59,7 @@ def test_proposals_confirm_and_discard_through_the_api(finished_run, people, api
     assert listed["count"] == finished_run.proposals.filter(pledge_state_id="DE").count()
     first = listed["results"][0]
     assert set(first["score_parts"]) == {"persons", "vulnerable_members", "family_tie", "cultural_tie", "waiting_time"}
-    assert first["explanation"][0]["rule"] == "nationality"
+    assert first["explanation"][0] == {"rule": "nationality", "text": "The pledge accepts any nationality."}
     decision = api.post(f"{base}/confirm/", {"proposals": [first["id"]]}, format="json")
     assert decision.status_code == 200 and decision.data["confirmed"] == [first["id"]]
     other = finished_run.proposals.filter(status="pending").first()

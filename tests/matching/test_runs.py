@@ -60,6 +60,9 @@ def test_a_run_goes_from_queued_to_succeeded_with_proposals_explanations_and_fig
     tied = next(p for p in proposals if p.family_tie)
     assert tied.pledge_state_id == "DE" and tied.score_parts["family_tie"] == 9.0
     assert {c["rule"] for c in tied.explanation} >= {"nationality", "composition", "frontline_state_quota"}
+    texts = [c["text"] for c in tied.criteria_met]
+    assert "The pledge accepts any nationality." in texts
+    assert any(t.startswith("Quota for GR: 8 places left") for t in texts)
     assert set(run.timings) == {"build_seconds", "solve_seconds", "store_seconds"}
     assert UnplacedHousehold.objects.filter(run=run).count() == run.counts["households"] - len(proposals)
 
