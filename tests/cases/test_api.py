@@ -267,3 +267,48 @@ def test_iom_sees_what_the_journey_needs_not_the_asylum_file(api_for, people, cw
     assert "family_ties" not in person and "eligibility_decisions" not in person
     officer_view = next(m for m in api_for(people["officer_de"]).get(url(gr)).json()["members"] if m["id"] == ahmad.pk)
     assert officer_view["family_ties"][0]["state"] == "DE"
+
+
+ENDPOINTS = [
+    ("get", "households/{h}/", None),
+    ("patch", "households/{h}/", {"site": "Elsewhere"}),
+    ("post", "households/{h}/transition/", {"to": "closed", "reason": "x"}),
+    ("post", "households/{h}/members/", {"given_name": "X", "date_of_birth": "1990-01-01", "sex": "male",
+                                          "nationality": "AF"}),
+    ("post", "households/{h}/split/", {"members": ["{a}"], "reason": "x"}),
+    ("post", "households/{h}/merge/", {"source": "{h}", "reason": "x"}),
+    ("post", "households/{h}/information-sessions/", {"held_on": "2024-01-01", "language": "fa"}),
+    ("get", "applicants/{a}/", None),
+    ("patch", "applicants/{a}/", {"given_name": "Y"}),
+    ("post", "applicants/{a}/remove/", {"reason": "x"}),
+    ("post", "applicants/{a}/vulnerabilities/", {"category": "disability"}),
+    ("post", "applicants/{a}/family-ties/", {"state": "DE", "relationship": "brother", "status_there": "resident"}),
+    ("post", "applicants/{a}/cultural-ties/", {"state": "FR", "kind": "language"}),
+    ("post", "applicants/{a}/consents/", {"given": True, "how_recorded": "signed_form"}),
+    ("post", "applicants/{a}/eligibility/", {"eligible": True}),
+    ("post", "applicants/{a}/security-exclusion/", {"reason": "x"}),
+]
+
+
+def _fill(value, h, a):
+    if isinstance(value, str):
+        return value.format(h=h, a=a)
+    if isinstance(value, list):
+        return [int(_fill(v, h, a)) if isinstance(v, str) else v for v in value]
+    if isinstance(value, dict):
+        filled = {k: _fill(v, h, a) for k, v in value.items()}
+        return {k: int(v) if k == "source" else v for k, v in filled.items()}
+    return value
+
+
+@pytest.mark.parametrize(("method", "path", "payload"), ENDPOINTS)
+def test_every_endpoint_answers_404_to_those_who_may_not_see_the_household(api_for, people, gr, method, path, payload):
+    member = gr.members.first()
+    for who in ("caseworker_it", "officer_de", "dublin_gr", "iom_gr", "commission", "administrator", "nobody"):
+        api = api_for(people[who])
+        response = getattr(api, method)(
+            "/api/" + _fill(path, gr.pk, member.pk), _fill(payload, gr.pk, member.pk), format="json"
+        )
+        assert response.status_code == 404, who
+    gr.refresh_from_db()
+    assert (gr.status, gr.size, gr.site) == (S.IDENTIFIED, 4, "Ritsona")

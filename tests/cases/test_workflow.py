@@ -202,3 +202,46 @@ def test_a_stale_form_is_refused(h, cw):
     with pytest.raises(Exception, match="changed this household"):
         services.case_transition(household=h, to=S.INFORMED, by=cw, expected_version=stale)
     services.case_transition(household=h, to=S.INFORMED, by=cw, expected_version=h.version)
+
+
+def test_a_household_without_members_cannot_move_on(cw):
+    empty = builders.household("GR", by=cw, members=[])
+    services.information_session_record(household=empty, held_on=dt.date(2024, 1, 20), language="fa", by=cw)
+    with pytest.raises(TransitionError, match="without members"):
+        services.case_transition(household=empty, to=S.INFORMED, by=cw)
+    assert empty.composition == "" and empty.size == 0
+
+
+def test_unaccompanied_minors_decide_for_themselves(cw):
+    minors = builders.household("GR", by=cw, members=[builders.member("Sami", dob=builders.CHILD)])
+    builders.informed(minors, cw)
+    services.case_transition(household=minors, to=S.ASSESSED, by=cw)
+    with pytest.raises(TransitionError, match="missing: Sami"):
+        services.case_transition(household=minors, to=S.ELIGIBLE, by=cw)
+    # No adult in the household: the minor's own decision and consent (through a guardian) count.
+    services.eligibility_decide(applicant=minors.members.get(), eligible=True, by=cw)
+    services.case_transition(household=minors, to=S.ELIGIBLE, by=cw)
+    with pytest.raises(TransitionError, match="missing: Sami"):
+        services.case_transition(household=minors, to=S.AVAILABLE, by=cw)
+    services.consent_record(applicant=minors.members.get(), given=True, how_recorded="guardian", by=cw)
+    services.case_transition(household=minors, to=S.AVAILABLE, by=cw)
+
+
+def test_a_security_exclusion_leads_to_the_exit_excluded_and_blocks_departure(h, cw, people):
+    builders.proposed(h, "DE", cw, people["coordinator"])
+    services.case_transition(household=h, to=S.ACCEPTED, by=people["officer_de"])
+    services.case_transition(household=h, to=S.TRANSFER_PENDING, by=people["dublin_de"])
+    services.security_exclude(applicant=h.members.get(given_name="Ahmad"), reason="Found before departure", by=cw)
+    with pytest.raises(TransitionError, match="security reasons"):
+        services.case_transition(household=h, to=S.READY_FOR_DEPARTURE, by=people["iom_gr"])
+    services.case_transition(household=h, to=S.EXCLUDED, by=cw, reason="Security exclusion of the principal")
+    h.refresh_from_db()
+    assert h.status == S.EXCLUDED and h.destination_state_id == "DE"
+
+
+def test_eligibility_must_still_hold_when_returning_to_the_pool(h, cw, people):
+    builders.proposed(h, "DE", cw, people["coordinator"])
+    services.case_transition(household=h, to=S.REJECTED, by=people["officer_de"], reason="Criteria")
+    services.eligibility_decide(applicant=h.members.get(given_name="Zahra"), eligible=False, reason="Re-examined", by=cw)
+    with pytest.raises(TransitionError, match="not eligible or undecided: Zahra"):
+        services.case_transition(household=h, to=S.AVAILABLE, by=cw)
