@@ -23,6 +23,14 @@ DEFAULT_WEIGHTS = {
     "waiting_month": 0.1,
 }
 MAX_TIME_LIMIT = 600
+# The engine's score parts (matching.engine.scoring.score_parts), as the review page names them.
+SCORE_PART_LABELS = {
+    "persons": _("Persons placed"),
+    "vulnerable_members": _("Vulnerable members"),
+    "family_tie": _("Family tie to the pledging state"),
+    "cultural_tie": _("Cultural tie to the pledging state"),
+    "waiting_time": _("Time waited"),
+}
 
 
 class MatchingRun(models.Model):
@@ -203,6 +211,12 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}: {self.household_id} -> {self.pledge_id}"
+
+    @property
+    def score_lines(self) -> list[tuple[str, float]]:
+        """The score parts with their names in words, in the contract's order."""
+        parts = self.score_parts or {}
+        return [(str(label), parts[key]) for key, label in SCORE_PART_LABELS.items() if key in parts]
 
     @property
     def criteria_met(self) -> list[dict]:

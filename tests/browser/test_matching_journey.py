@@ -42,7 +42,7 @@ def test_coordinator_runs_matching_for_greece_and_germany_sees_the_confirmed_hou
     first = page.locator("table.matching-proposals > tbody > tr").first
     first.locator("summary").click()
     expect(first.get_by_text("Criteria met")).to_be_visible()
-    expect(first.get_by_role("rowheader", name="family_tie")).to_be_visible()
+    expect(first.get_by_role("rowheader", name="Family tie to the pledging state")).to_be_visible()
 
     page.get_by_label("Pledging state", exact=True).select_option("DE")
     page.get_by_role("button", name="Filter", exact=True).click()
@@ -57,8 +57,11 @@ def test_coordinator_runs_matching_for_greece_and_germany_sees_the_confirmed_hou
 
     page.get_by_role("button", name="Log out").click()
     login("officer.de", PASSWORD)
-    # The cases work queue page is for caseworkers; a pledging-state officer reads the files
-    # proposed to their state through the cases API (the same selector), in the same session.
+    # The officer lands on the queue of candidates proposed to their state.
+    queue = page.locator("table.missions-queue tbody th[scope=row]")
+    expect(queue).to_have_count(len(german))
+    assert set(queue.all_inner_texts()) == german
+    # The cases API (the same selector) lists exactly those files too.
     listing = page.request.get("/api/households/?page_size=100").json()
     assert {row["case_number"] for row in listing["results"]} == german
     assert set(Household.objects.filter(destination_state_id="DE").values_list("case_number", flat=True)) == german

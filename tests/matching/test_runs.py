@@ -149,7 +149,8 @@ def test_confirming_proposes_the_household_reserves_places_and_notifies_the_stat
     household = Household.objects.get(pk=proposal.household_id)
     assert household.status == CaseStatus.PROPOSED and household.destination_state_id == "DE"
     assert proposal.status == "confirmed" and proposal.placement.persons == household.size
-    assert Notification.objects.filter(recipient=people["officer_de"]).exists()
+    [note] = Notification.objects.filter(recipient=people["officer_de"])
+    assert note.link == "/" and "proposed to DE" in note.subject
     assert not Notification.objects.filter(recipient=people["officer_fr"]).exists()
     assert AuditEvent.objects.filter(action="matching.proposal.confirm", object_id=str(proposal.pk)).exists()
     # A second confirmation is refused, and nothing is reserved twice.
