@@ -145,3 +145,17 @@ def test_cancel_from_the_page(small_world, people, client_for):
 def test_the_coordinator_lands_on_matching(people, client_for, db):
     response = client_for(people["coordinator"]).get("/")
     assert response.status_code == 302 and response.url == reverse("matching:run_list")
+
+
+def test_the_run_list_queries_do_not_grow_with_the_number_of_runs(finished_run, people, client_for,
+                                                                  django_assert_max_num_queries):
+    client = client_for(people["coordinator"])
+    url = reverse("matching:run_list")
+    client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(5):
+        services.run_start(by=people["coordinator"], frontline_states=["GR"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["runs"]) == 6
