@@ -588,6 +588,11 @@ def _write(plans: list[Plan], euaa, users: dict) -> None:
     Consent.objects.bulk_create(consents, batch_size=5000)
     SecurityExclusion.objects.bulk_create(exclusions)
     Applicant.objects.filter(pk__in=[e.applicant.pk for e in exclusions]).update(security_excluded=True)
+    # The bulk inserts bypassed the service: derive the vulnerability and tie columns in one go.
+    from .services import recompute_flags
+
+    ids = [h.pk for h in households]
+    recompute_flags(Household.objects.filter(pk__gte=min(ids), pk__lte=max(ids)))
 
 
 @dataclass

@@ -18,8 +18,6 @@ from .models import (
     Applicant,
     CaseStatus,
     Composition,
-    CulturalTie,
-    FamilyTie,
     Household,
     VulnerabilityAssessment,
     search_key,
@@ -107,18 +105,14 @@ class HouseholdFilter(django_filters.FilterSet):
             pk__in=VulnerabilityAssessment.objects.filter(category=value).values("applicant__household_id")
         )
 
-    @staticmethod
-    def _has(qs, value, related_qs):
+    # These read the household's own columns, kept by ``services.recompute``.
+    def filter_vulnerable(self, qs, name, value):
         if value is None:
             return qs
-        ids = related_qs.values("applicant__household_id")
-        return qs.filter(pk__in=ids) if value else qs.exclude(pk__in=ids)
-
-    def filter_vulnerable(self, qs, name, value):
-        return self._has(qs, value, VulnerabilityAssessment.objects.all())
+        return qs.filter(vulnerable_members__gt=0) if value else qs.filter(vulnerable_members=0)
 
     def filter_family_ties(self, qs, name, value):
-        return self._has(qs, value, FamilyTie.objects.all())
+        return qs if value is None else qs.filter(has_family_ties=value)
 
     def filter_cultural_ties(self, qs, name, value):
-        return self._has(qs, value, CulturalTie.objects.all())
+        return qs if value is None else qs.filter(has_cultural_ties=value)

@@ -213,6 +213,9 @@ class Household(models.Model):
         _("composition"), max_length=32, choices=Composition.choices, blank=True, db_index=True
     )
     size = models.PositiveSmallIntegerField(_("persons"), default=0)
+    vulnerable_members = models.PositiveSmallIntegerField(_("vulnerable members"), default=0)
+    has_family_ties = models.BooleanField(_("has family ties"), default=False)
+    has_cultural_ties = models.BooleanField(_("has cultural ties"), default=False)
     # Incremented by every write through the service: forms send it back to detect a stale page.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -236,6 +239,9 @@ class Household(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in CaseStatus]), name="household_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(vulnerable_members__lte=F("size")), name="household_vulnerable_within_size"
             ),
         ]
 

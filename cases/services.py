@@ -114,12 +114,45 @@ def _touch(household: Household) -> None:
 
 
 def recompute(household: Household, on: dt.date | None = None) -> Household:
-    """Composition and size from the members (the only place they are set)."""
+    """What is derived from the members (the only place it is set): composition, size, how
+    many members are vulnerable, whether any has family or cultural ties."""
     members = list(household.members.all())
+    ids = [m.pk for m in members]
     household.composition = derive_composition(members, on=on)
     household.size = len(members)
-    Household.objects.filter(pk=household.pk).update(composition=household.composition, size=household.size)
+    household.vulnerable_members = (
+        VulnerabilityAssessment.objects.filter(applicant_id__in=ids).values("applicant_id").distinct().count()
+    )
+    household.has_family_ties = FamilyTie.objects.filter(applicant_id__in=ids).exists()
+    household.has_cultural_ties = CulturalTie.objects.filter(applicant_id__in=ids).exists()
+    Household.objects.filter(pk=household.pk).update(
+        composition=household.composition,
+        size=household.size,
+        vulnerable_members=household.vulnerable_members,
+        has_family_ties=household.has_family_ties,
+        has_cultural_ties=household.has_cultural_ties,
+    )
     return household
+
+
+def recompute_flags(households) -> int:
+    """Set-based ``recompute`` of the vulnerability and tie columns for a queryset of households
+    (for bulk writers: the demo world, imports). Returns the number of rows updated."""
+    from django.db.models import Count, Exists, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    vulnerable = (
+        VulnerabilityAssessment.objects.filter(applicant__household=OuterRef("pk"))
+        .order_by()
+        .values("applicant__household")
+        .annotate(n=Count("applicant", distinct=True))
+        .values("n")
+    )
+    return households.update(
+        vulnerable_members=Coalesce(Subquery(vulnerable), Value(0)),
+        has_family_ties=Exists(FamilyTie.objects.filter(applicant__household=OuterRef("pk"))),
+        has_cultural_ties=Exists(CulturalTie.objects.filter(applicant__household=OuterRef("pk"))),
+    )
 
 
 def _set_status(
@@ -592,6 +625,7 @@ def vulnerability_assess(*, applicant: Applicant, category, by, notes: str = "")
             raise ValidationError({"category": _("This vulnerability is already recorded for this person.")})
         raise
     assessment.save()
+    recompute(applicant.household)
     _touch(applicant.household)
     # The notes are special-category data: the audit row says that they exist, not what they say.
     audit.record(
@@ -609,6 +643,7 @@ def vulnerability_remove(*, assessment: VulnerabilityAssessment, by, reason: str
         raise ValidationError({"reason": _("Say why the assessment is removed.")})
     code = assessment.category_id
     assessment.delete()
+    recompute(applicant.household)
     _touch(applicant.household)
     audit.record(
         actor=by, action="applicant.vulnerability_remove", obj=applicant, details={"category": code, "reason": reason}
@@ -623,6 +658,7 @@ def family_tie_add(*, applicant: Applicant, state, relationship: str, status_the
     )
     tie.full_clean()
     tie.save()
+    recompute(applicant.household)
     _touch(applicant.household)
     audit.record(
         actor=by, action="applicant.family_tie_add", obj=applicant,
@@ -637,6 +673,7 @@ def cultural_tie_add(*, applicant: Applicant, state, kind: str, by, detail: str 
     tie = CulturalTie(applicant=applicant, state_id=getattr(state, "pk", state), kind=kind, detail=detail)
     tie.full_clean()
     tie.save()
+    recompute(applicant.household)
     _touch(applicant.household)
     audit.record(
         actor=by, action="applicant.cultural_tie_add", obj=applicant,
@@ -651,6 +688,7 @@ def tie_remove(*, tie: FamilyTie | CulturalTie, by) -> None:
     _applicant_locked(applicant, by)
     details = {"kind": tie._meta.model_name, "state": tie.state_id, "tie": str(tie)}
     tie.delete()
+    recompute(applicant.household)
     _touch(applicant.household)
     audit.record(actor=by, action="applicant.tie_remove", obj=applicant, details=details)
 

@@ -43,3 +43,10 @@ def test_the_demo_world_fills_every_stage_relocated_over_4000_people_and_runs_on
     assert fresh.case_number.startswith("GR-2024-")
     for household in Household.objects.filter(status=CaseStatus.ELIGIBLE)[:20]:
         assert workflow.every_adult_eligible(household, {}) is None
+    # The derived columns agree with what the service would compute.
+    flagged = Household.objects.filter(has_family_ties=True).count()
+    assert 0 < flagged < Household.objects.count()
+    for household in Household.objects.order_by("?")[:30]:
+        stored = (household.vulnerable_members, household.has_family_ties, household.has_cultural_ties)
+        services.recompute(household)
+        assert (household.vulnerable_members, household.has_family_ties, household.has_cultural_ties) == stored

@@ -245,3 +245,26 @@ def test_the_timeline_shows_the_household_and_its_members(h, cw):
 def test_status_counts_for_the_work_queue(h, cw):
     builders.household("GR", by=cw)
     assert selectors.status_counts(Household.objects.all()) == {S.IDENTIFIED: 2}
+
+
+def test_vulnerability_and_tie_columns_follow_the_assessments(h, cw):
+    ahmad, zahra = h.members.get(given_name="Ahmad"), h.members.get(given_name="Zahra")
+    services.vulnerability_assess(applicant=ahmad, category="disability", by=cw)
+    services.vulnerability_assess(applicant=ahmad, category="serious_illness", by=cw)
+    assessment = services.vulnerability_assess(applicant=zahra, category="pregnant", by=cw)
+    tie = services.family_tie_add(applicant=zahra, state="NL", relationship="sister", status_there="citizen", by=cw)
+    h.refresh_from_db()
+    assert (h.vulnerable_members, h.has_family_ties, h.has_cultural_ties) == (2, True, False)
+    services.vulnerability_remove(assessment=assessment, by=cw, reason="Recorded in error")
+    services.tie_remove(tie=tie, by=cw)
+    services.cultural_tie_add(applicant=ahmad, state="FR", kind="study", by=cw)
+    h.refresh_from_db()
+    assert (h.vulnerable_members, h.has_family_ties, h.has_cultural_ties) == (1, False, True)
+    new = services.split_household(household=h, members=[ahmad], by=cw, reason="Separate file")
+    h.refresh_from_db()
+    assert (h.vulnerable_members, h.has_cultural_ties) == (0, False)
+    assert (new.vulnerable_members, new.has_cultural_ties) == (1, True)
+    Household.objects.filter(pk=new.pk).update(vulnerable_members=0, has_cultural_ties=False)
+    assert services.recompute_flags(Household.objects.filter(pk=new.pk)) == 1
+    new.refresh_from_db()
+    assert (new.vulnerable_members, new.has_cultural_ties) == (1, True)
