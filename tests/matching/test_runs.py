@@ -63,7 +63,7 @@ def test_a_run_goes_from_queued_to_succeeded_with_proposals_explanations_and_fig
     texts = [c["text"] for c in tied.criteria_met]
     assert "The pledge accepts any nationality." in texts
     assert any(t.startswith("Quota for GR: 8 places left") for t in texts)
-    assert set(run.timings) == {"build_seconds", "solve_seconds", "store_seconds"}
+    assert set(run.timings) == {"build_seconds", "solve_seconds", "store_seconds", "solve_parts"}
     assert UnplacedHousehold.objects.filter(run=run).count() == run.counts["households"] - len(proposals)
 
 

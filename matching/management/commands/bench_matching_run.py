@@ -80,6 +80,7 @@ class Command(BaseCommand):
         first_page = list(selectors.proposals_of(run)[:50])
         t3 = time.perf_counter()
         timings = run.timings
+        main = timings["build_seconds"] + timings["solve_seconds"] + timings["store_seconds"]
         self.stdout.write(
             f"run #{run.pk}: {run.status} ({run.solve_status}), {run.counts.get('households')} households in, "
             f"{run.counts.get('placed_households')} proposals, {run.counts.get('placed_persons')} persons of "
@@ -89,8 +90,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"click to reviewable: {t3 - t0:.2f} s = start {t1 - t0:.2f} s + build input "
             f"{timings['build_seconds']:.2f} s + solve {timings['solve_seconds']:.2f} s + store "
-            f"{timings['store_seconds']:.2f} s + other {t2 - t1 - sum(timings.values()):.2f} s + first review page "
+            f"{timings['store_seconds']:.2f} s + other {t2 - t1 - main:.2f} s + first review page "
             f"{t3 - t2:.2f} s ({len(first_page)} rows)"
+        )
+        parts = timings.get("solve_parts", {})
+        self.stdout.write(
+            f"solve = exact {parts.get('exact', 0):.2f} s + greedy baseline {parts.get('greedy', 0):.2f} s + "
+            f"explanations {parts.get('explain', 0):.2f} s (time limit {run.time_limit_seconds} s)"
         )
 
     def _data(self, rng: random.Random, n_households: int, n_pledges: int) -> User:
