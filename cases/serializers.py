@@ -197,6 +197,9 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "destination_state",
             "composition",
             "size",
+            "vulnerable_members",
+            "has_family_ties",
+            "has_cultural_ties",
             "version",
             "members",
         ]
