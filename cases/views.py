@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.forms import Select
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -131,16 +131,9 @@ def queue(request):
     ]
     if not request.GET.get("ordering"):
         qs = qs.order_by("registered_on", "pk")
-    # The flags are computed on the page's members, not on the households: PostgreSQL would
-    # evaluate a household-level EXISTS for every row an OFFSET skips.
-    member = OuterRef("pk")
     members = Applicant.objects.order_by("id").only(
         "id", "household_id", "given_name", "family_name", "given_name_native", "family_name_native",
         "nationality_id", "registration_number",
-    ).annotate(
-        is_vulnerable=Exists(VulnerabilityAssessment.objects.filter(applicant=member)),
-        has_family_tie=Exists(FamilyTie.objects.filter(applicant=member)),
-        has_cultural_tie=Exists(CulturalTie.objects.filter(applicant=member)),
     )
     rows = qs.prefetch_related(Prefetch("members", queryset=members))
     paginator = Paginator(rows, per_page)
@@ -149,11 +142,6 @@ def queue(request):
     if not statuses or all(v in CaseStatus.values for v in statuses):
         paginator.count = sum(n for status, n in counts.items() if not statuses or status in statuses)
     page = paginator.get_page(request.GET.get("page"))
-    for household in page.object_list:
-        people = household.members.all()
-        household.vulnerable_count = sum(m.is_vulnerable for m in people)
-        household.family_tie_count = sum(m.has_family_tie for m in people)
-        household.cultural_tie_count = sum(m.has_cultural_tie for m in people)
     params = request.GET.copy()
     params.pop("page", None)
     tab_params = params.copy()

@@ -16,6 +16,7 @@ import time
 
 from django.core.management.base import BaseCommand
 from django.db import connection
+from django.db.models import Count, OuterRef, Subquery
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -162,6 +163,14 @@ class Command(BaseCommand):
                                                                                 "elderly", "disability"]))
              for pk in applicant_ids],
             batch_size=5000,
+        )
+        # The household keeps its count of vulnerable members (as services.recompute does).
+        vulnerable = (
+            VulnerabilityAssessment.objects.filter(applicant__household=OuterRef("pk"))
+            .order_by().values("applicant__household").annotate(n=Count("applicant", distinct=True)).values("n")
+        )
+        Household.objects.filter(pk__in=VulnerabilityAssessment.objects.values("applicant__household_id")).update(
+            vulnerable_members=Subquery(vulnerable)
         )
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
