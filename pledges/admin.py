@@ -3,7 +3,15 @@
 
 from django.contrib import admin
 
-from .models import Placement, Pledge, PledgeQuota, PledgeVersion, SolidarityCycle, StateReferenceFigure
+from .models import (
+    Placement,
+    Pledge,
+    PledgeQuota,
+    PledgeVersion,
+    SolidarityCycle,
+    StageStay,
+    StateReferenceFigure,
+)
 
 
 @admin.register(SolidarityCycle)
@@ -57,3 +65,12 @@ class PlacementAdmin(ReadOnlyAdmin):
 class StateReferenceFigureAdmin(admin.ModelAdmin):
     list_display = ["state", "year", "population", "gdp_eur_million", "source"]
     list_filter = ["year"]
+
+
+@admin.register(StageStay)
+class StageStayAdmin(ReadOnlyAdmin):
+    """The dashboard's read model of the case files' status history (rebuilt, never edited)."""
+
+    list_display = ["household", "status", "entered_at", "left_at", "hours"]
+    list_filter = ["status"]
+    raw_id_fields = ["household", "status_change"]
