@@ -449,8 +449,7 @@ class Decision:
     refused: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _check_still_valid(proposal: Proposal, household: Household, pledge: Pledge) -> None:
-    versions = proposal.run.input_versions or {}
+def _check_still_valid(proposal: Proposal, household: Household, pledge: Pledge, versions: dict) -> None:
     if household.status != CaseStatus.AVAILABLE:
         raise ProposalStale(
             _("Household %(case)s is no longer available for matching (now: %(status)s).")
@@ -478,17 +477,29 @@ def _check_still_valid(proposal: Proposal, household: Household, pledge: Pledge)
         )
 
 
+def _versions_of(run_id: int) -> dict:
+    return MatchingRun.objects.filter(pk=run_id).values_list("input_versions", flat=True).first() or {}
+
+
 @transaction.atomic
-def proposal_confirm(*, proposal_id: int, by: User) -> Proposal:
+def proposal_confirm(*, proposal_id: int, by: User, versions: dict | None = None) -> Proposal:
     """Confirm one proposal: propose the household through the workflow and reserve places.
 
+    ``versions`` is the run's ``input_versions`` when the caller already read it (bulk).
     Raises ``ProposalStale`` (nothing written) when it no longer holds, ``ValidationError``
     when it was decided already."""
     from cases.services import case_transition
     from cases.workflow import TransitionError
     from pledges.services import placement_reserve
 
-    proposal = Proposal.objects.select_for_update().select_related("run").get(pk=proposal_id)
+    # Lock the proposal row only (not its run: other proposals of the run stay confirmable),
+    # and leave the run's large JSON columns unread.
+    proposal = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("run")
+        .defer("run__input_snapshot", "run__input_versions")
+        .get(pk=proposal_id)
+    )
     if proposal.status != Proposal.Status.PENDING:
         raise ValidationError(
             _("This proposal was %(status)s already.") % {"status": proposal.get_status_display().lower()}
@@ -497,7 +508,7 @@ def proposal_confirm(*, proposal_id: int, by: User) -> Proposal:
         raise ValidationError(_("Only proposals of a succeeded run can be confirmed."))
     household = Household.objects.select_for_update().get(pk=proposal.household_id)
     pledge = Pledge.objects.get(pk=proposal.pledge_id)
-    _check_still_valid(proposal, household, pledge)
+    _check_still_valid(proposal, household, pledge, versions if versions is not None else _versions_of(proposal.run_id))
     reason = _("Matching run #%(run)s: proposal confirmed for pledge %(pledge)s.") % {
         "run": proposal.run_id, "pledge": pledge.pk,
     }
@@ -542,9 +553,10 @@ def proposals_confirm(*, run: MatchingRun, proposal_ids: Iterable[int], by: User
     then tell each pledging state's officers once."""
     decision = Decision()
     ids = list(run.proposals.filter(pk__in=list(proposal_ids)).order_by("-value", "pk").values_list("pk", flat=True))
+    versions = _versions_of(run.pk)
     for pk in ids:
         try:
-            decision.confirmed.append(proposal_confirm(proposal_id=pk, by=by))
+            decision.confirmed.append(proposal_confirm(proposal_id=pk, by=by, versions=versions))
         except ProposalStale as exc:
             stale = _mark_stale(proposal_id=pk, reason=str(exc), by=by)
             if stale is not None:

@@ -24,7 +24,8 @@ PAGE_SIZE = 50
 
 
 def _run(request, pk: int) -> MatchingRun:
-    return get_or_404(selectors.runs_visible_to(request.user), pk=pk)
+    # Without the input snapshot (megabytes): the status part is polled every second.
+    return get_or_404(selectors.runs_list(request.user), pk=pk)
 
 
 @coordinator_only
@@ -190,7 +191,7 @@ def run_input(request, pk: int):
     """The run's input as a contract instance file (the bytes its SHA-256 is computed over)."""
     from .inputs import canonical_json
 
-    run = _run(request, pk)
+    run = get_or_404(selectors.runs_visible_to(request.user), pk=pk)
     if run.input_snapshot is None:
         return HttpResponse(_("This run has no input yet."), status=404, content_type="text/plain")
     response = HttpResponse(canonical_json(run.input_snapshot), content_type="application/json")
