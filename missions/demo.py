@@ -143,7 +143,7 @@ def seed(world) -> None:
     if fr_slots:
         items.append({"household": fr_slots[-1].household, "outcome": "rejected", "reason": "criteria_not_met",
                       "reason_text": ""})
-    services.decisions_record_for_mission(mission=fr, by=officer_fr, items=items)
+    services.decisions_record_for_mission(mission=fr, by=officer_fr, items=items, at=_at(fr_days[1], 17))
     services.mission_update(mission=fr, by=officer_fr, status=SelectionMission.Status.FINISHED)
 
     # Germany: in progress around the demo day.
@@ -169,11 +169,13 @@ def seed(world) -> None:
             notes="Angaben schlüssig; Verwandte in Deutschland bestätigt." if n == 0 else "",
         )
     for slot in de_slots[:2]:
-        services.decision_record(household=slot.household, by=officer_de, outcome="accepted", mission=de)
+        services.decision_record(
+            household=slot.household, by=officer_de, outcome="accepted", mission=de, at=_at(day, 16)
+        )
     if len(de_slots) > 2:
         services.decision_record(
             household=de_slots[2].household, by=officer_de, outcome="rejected", reason="other",
-            reason_text="Identity documents inconsistent with the registration.", mission=de,
+            reason_text="Identity documents inconsistent with the registration.", mission=de, at=_at(day, 16, 30),
         )
     world.log.append(
         f"Selection missions: France to Greece (finished, {len(fr_slots)} households decided), "

@@ -134,7 +134,7 @@ class SlotCancelForm(ServiceErrorsMixin, forms.Form):
 
 
 class InterviewForm(ServiceErrorsMixin, forms.Form):
-    outcome = forms.ChoiceField(label=_("The interview"), choices=Interview.Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("The interview"), choices=[("", "—"), *Interview.Outcome.choices])
     security_outcome = forms.ChoiceField(
         label=_("Security check"), choices=[("", "—"), *SecurityOutcome.choices], required=False
     )
@@ -157,7 +157,7 @@ DECISION_CHOICES = [("", _("— no decision yet —")), *Decision.Outcome.choice
 
 
 class DecisionForm(ServiceErrorsMixin, forms.Form):
-    outcome = forms.ChoiceField(label=_("Decision"), choices=Decision.Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("Decision"), choices=[("", "—"), *Decision.Outcome.choices])
     reason = forms.ChoiceField(
         label=_("Reason for a rejection"), choices=[("", "—"), *RejectionReason.choices], required=False
     )

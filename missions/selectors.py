@@ -68,10 +68,8 @@ def queue_for(user, *, status: str = "") -> QuerySet[Household]:
     return (
         qs.select_related("frontline_state", "destination_state")
         .prefetch_related(Prefetch("members", queryset=principals, to_attr="principals"))
-        .annotate(
-            vulnerable_members=Count("members", filter=Q(members__vulnerabilities__isnull=False), distinct=True),
-            slot_count=Count("interview_slots", distinct=True),
-        )
+        # vulnerable_members is the household's own column (kept by the cases service).
+        .annotate(slot_count=Count("interview_slots", distinct=True))
         .order_by("status_changed_at", "case_number")
     )
 

@@ -468,6 +468,7 @@ def _decide(
     reason_text: str,
     mission: SelectionMission | None,
     members: Iterable[Applicant] | None,
+    at: dt.datetime | None = None,
 ) -> Decision:
     house = Household.objects.select_for_update().get(pk=household.pk)
     state = house.destination_state_id
@@ -522,20 +523,20 @@ def _decide(
     decision = Decision(
         household=house, pledging_state_id=state, mission=mission, outcome=outcome, reason=reason,
         reason_text=reason_text, members=[{"id": m.pk, "name": str(m)} for m in current], persons=len(current),
-        decided_by=_user_or_none(by),
+        decided_by=_user_or_none(by), decided_at=at or timezone.now(),
     )
     decision.full_clean(validate_constraints=False, validate_unique=False)
     placement = _active_placement(house)
     if outcome == Decision.Outcome.ACCEPTED:
         case_services.case_transition(household=house, to=CaseStatus.ACCEPTED, by=by, reason=_("Accepted by %(s)s") % {"s": state})
         if placement is not None:
-            pledge_services.placement_advance(placement=placement, stage=Placement.Stage.ACCEPTED, by=by)
+            pledge_services.placement_advance(placement=placement, stage=Placement.Stage.ACCEPTED, by=by, at=at)
     else:
         why = _reason_label(reason) + (f": {reason_text}" if reason_text else "")
         case_services.case_transition(household=house, to=CaseStatus.REJECTED, by=by, reason=why)
         if placement is not None:
             pledge_services.placement_release(
-                placement=placement, by=by, reason=_("Rejected by %(s)s: %(why)s") % {"s": state, "why": why}
+                placement=placement, by=by, reason=_("Rejected by %(s)s: %(why)s") % {"s": state, "why": why}, at=at,
             )
         try:
             # Back to the pool: the case workflow checks the household is still ready for matching
@@ -589,12 +590,16 @@ def decision_record(
     reason_text: str = "",
     mission: SelectionMission | None = None,
     members: Iterable[Applicant] | None = None,
+    at: dt.datetime | None = None,
 ) -> Decision:
     """The destination state accepts or rejects a whole household (``members``, when given,
-    must be the whole household: split it first to decide on part of it)."""
+    must be the whole household: split it first to decide on part of it). ``at`` records a
+    decision taken earlier (e.g. on paper during a mission); it defaults to now."""
+    if at is not None and at > timezone.now():
+        raise ValidationError({"at": _("A decision cannot be dated in the future.")})
     decision = _decide(
         household=household, by=by, outcome=outcome, reason=reason, reason_text=reason_text,
-        mission=mission, members=members,
+        mission=mission, members=members, at=at,
     )
     _notify_coordinators([decision], by)
     household.refresh_from_db()
@@ -602,12 +607,16 @@ def decision_record(
 
 
 @transaction.atomic
-def decisions_record_for_mission(*, mission: SelectionMission, by, items: Sequence[dict]) -> list[Decision]:
+def decisions_record_for_mission(
+    *, mission: SelectionMission, by, items: Sequence[dict], at: dt.datetime | None = None
+) -> list[Decision]:
     """Several decisions of one mission in one go: all are written, or none.
 
     ``items``: dicts with ``household``, ``outcome``, ``reason``, ``reason_text``. A
     ``ValidationError`` names the household whose decision was refused."""
     _require_officer_of(by, mission.pledging_state_id)
+    if at is not None and at > timezone.now():
+        raise ValidationError({"at": _("A decision cannot be dated in the future.")})
     decisions = []
     for item in items:
         household = item["household"]
@@ -615,7 +624,7 @@ def decisions_record_for_mission(*, mission: SelectionMission, by, items: Sequen
             decisions.append(
                 _decide(
                     household=household, by=by, outcome=item.get("outcome", ""), reason=item.get("reason", ""),
-                    reason_text=item.get("reason_text", ""), mission=mission, members=None,
+                    reason_text=item.get("reason_text", ""), mission=mission, members=None, at=at,
                 )
             )
         except ValidationError as exc:

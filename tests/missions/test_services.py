@@ -313,3 +313,13 @@ def test_a_mission_moves_forward_only_and_a_closed_plan_takes_no_slots(people, m
     with pytest.raises(ValidationError, match="plan is closed"):
         schedule(mission, make_proposed("DE"), officer, 1)
     assert AuditEvent.objects.filter(action="mission.update", object_id=str(mission.pk)).count() == 2
+
+
+def test_a_decision_taken_earlier_keeps_its_date_in_the_ledger_but_never_a_future_one(people, make_proposed):
+    household = make_proposed("DE")
+    earlier = at(-5)
+    with pytest.raises(ValidationError, match="future"):
+        services.decision_record(household=household, by=people["officer_de"], outcome="accepted", at=at(5))
+    decision = services.decision_record(household=household, by=people["officer_de"], outcome="accepted", at=earlier)
+    assert decision.decided_at == earlier
+    assert Placement.objects.get(household=household).accepted_at == earlier
