@@ -90,6 +90,7 @@ class Command(BaseCommand):
         parser.add_argument("--applicants", type=int, default=100_000, help="applicants in the database for the queue")
         parser.add_argument("--repeat", type=int, default=15, help="requests per queue variant")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--explain", action="store_true", help="print the plan of each variant's slowest query")
 
     def handle(self, *args, **opts):
         rng = random.Random(opts["seed"])
@@ -208,6 +209,11 @@ class Command(BaseCommand):
                     timings.append((time.perf_counter() - started) * 1000)
                     cpu.append((time.process_time() - started_cpu) * 1000)
             sql = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+            if opts["explain"]:
+                slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN ANALYZE " + slowest["sql"])
+                    self.stdout.write(slowest["sql"][:400] + "\n" + "\n".join(r[0] for r in cursor.fetchall()))
             self.stdout.write(
                 f"queue {label:30s} median {statistics.median(timings):6.1f} ms  max {max(timings):6.1f} ms  "
                 f"(python cpu {statistics.median(cpu):5.1f} ms, sql {sql:5.1f} ms, {len(queries)} queries)"
