@@ -213,6 +213,15 @@ class Proposal(models.Model):
         return f"{self.run_id}: {self.household_id} -> {self.pledge_id}"
 
     @property
+    def composition_label(self) -> str:
+        from cases.models import Composition
+
+        try:
+            return str(Composition(self.composition).label)
+        except ValueError:
+            return self.composition
+
+    @property
     def score_lines(self) -> list[tuple[str, float]]:
         """The score parts with their names in words, in the contract's order."""
         parts = self.score_parts or {}

@@ -64,8 +64,13 @@ def _run_context(run: MatchingRun) -> dict:
     per_pledge = [{**f, "state_name": states.get(f["state"], f["state"]),
                    "fill_percent": None if f.get("fill_rate") is None else round(f["fill_rate"] * 100, 1)}
                   for f in (run.counts or {}).get("per_pledge", [])]
-    pending = run.proposals.filter(status=Proposal.Status.PENDING).count() if run.status == run.Status.SUCCEEDED else 0
-    return {"per_pledge": per_pledge, "pending": pending,
+    succeeded = run.status == run.Status.SUCCEEDED
+    pending = run.proposals.filter(status=Proposal.Status.PENDING).count() if succeeded else 0
+    previous = (
+        MatchingRun.objects.filter(status=MatchingRun.Status.SUCCEEDED, pk__lt=run.pk).order_by("-pk")
+        .values_list("pk", flat=True).first() if succeeded else None
+    )
+    return {"per_pledge": per_pledge, "pending": pending, "previous": previous,
             "unplaced_reasons": [(UnplacedHousehold.Reason(k).label, v)
                                  for k, v in (run.counts or {}).get("unplaced", {}).items()]}
 
