@@ -259,3 +259,25 @@ def test_proposals_and_runs_are_filterable(finished_run):
                for p in proposals_of(finished_run, filters={"vulnerability": "single_parent"}))
     values = [p.value for p in proposals_of(finished_run, sort="score")]
     assert values == sorted(values, reverse=True)
+
+
+def test_a_run_with_no_household_succeeds_with_nothing_to_review(small_world, people):
+    run = services.run_start(by=people["coordinator"], frontline_states=["MT"])
+    assert services.run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.counts["households"] == 0 and not run.proposals.exists()
+
+
+def test_the_soft_time_limit_fails_the_run(small_world, people, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    import matching.engine as engine
+
+    def too_slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(engine, "solve", too_slow)
+    run = services.run_start(by=people["coordinator"], frontline_states=["GR"])
+    assert services.run_execute(run_id=run.pk) is False
+    run.refresh_from_db()
+    assert run.status == "failed" and "time limit" in run.error and not run.proposals.exists()
