@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.core.cache import cache
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,8 @@ from . import services
 from .models import Placement, Pledge, PledgeVersion, SolidarityCycle, StageStay
 
 NO_QUOTA = "—"
+# Figures read from the stays are cached under the stays' version, so a hit is never stale.
+STAYS_CACHE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ class Dashboard:
         self.is_today = self.as_of >= self.today
         self.cycle = cycle
         self._all_cycles = all_cycles
-        self._synced = False
+        self._stays_version: int | None = None
 
     # -- which cycle ------------------------------------------------------------------
 
@@ -276,14 +279,14 @@ class Dashboard:
         if self.is_today:
             counts = Household.objects.values_list("status").annotate(households=Count("id"), persons=Sum("size")).order_by()
         else:
-            self.sync()
-            counts = (
-                StageStay.objects.filter(entered_at__lt=self.end)
-                .filter(Q(left_at__isnull=True) | Q(left_at__gte=self.end))
+            end = self.end
+            counts = self._from_stays("pipeline", lambda: list(
+                StageStay.objects.filter(entered_at__lt=end)
+                .filter(Q(left_at__isnull=True) | Q(left_at__gte=end))
                 .values_list("status")
                 .annotate(households=Count("id"), persons=Sum("household__size"))
                 .order_by()
-            )
+            ))
         found = {status: (households, persons or 0) for status, households, persons in counts}
         labels = dict(CaseStatus.choices)
         return [
@@ -292,16 +295,27 @@ class Dashboard:
             for status in [*PIPELINE, *EXIT_STATUSES]
         ]
 
-    def sync(self) -> None:
-        """Catch the stays read model up with the case files, once per dashboard."""
-        if not self._synced:
+    def sync(self) -> int:
+        """Catch the stays read model up with the case files, once per dashboard; return its
+        version (the newest stay's id: any change to the stays writes new rows)."""
+        if self._stays_version is None:
             services.stage_stays_sync()
-            self._synced = True
+            self._stays_version = StageStay.objects.aggregate(newest=Max("id"))["newest"] or 0
+        return self._stays_version
+
+    def _from_stays(self, figure: str, compute):
+        """A figure computed from the stays, kept in the cache until the stays change."""
+        key = f"pledges:{figure}:{self.end.isoformat()}:{self.sync()}"
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, STAYS_CACHE_SECONDS)
+        return value
 
     @cached_property
     def stage_days(self) -> list[dict]:
-        self.sync()
-        medians = _median_days_per_stage(self.end)
+        end = self.end
+        medians = self._from_stays("stage-days", lambda: _median_days_per_stage(end))
         labels = dict(CaseStatus.choices)
         return [
             {"status": status.value, "label": str(labels[status]),
@@ -352,21 +366,22 @@ def _month_of(value) -> dt.date:
 def _median_days_per_stage(end: dt.datetime) -> dict[str, tuple[Decimal | None, int]]:
     """{status: (median days, number of completed stays)} over the stays that ended before ``end``.
 
-    One query: the number of stays per (status, whole hours), from which the medians follow
-    exactly (to the hour) in Python."""
+    One query: the number of stays per (status, whole days spent), from which the medians
+    follow exactly in whole days (or a half day between two) in Python."""
     histogram: dict[str, list[tuple[int, int]]] = {}
     rows = (
         StageStay.objects.filter(left_at__lt=end)
-        .values_list("status", "hours")
-        .annotate(stays=Count("id"))
-        .order_by("status", "hours")
+        .annotate(days=F("hours") / 24)
+        .values_list("status", "days")
+        .annotate(stays=Count("*"))
+        .order_by("status", "days")
     )
-    for status, hours, stays in rows:
-        histogram.setdefault(status, []).append((hours, stays))
+    for status, days, stays in rows:
+        histogram.setdefault(status, []).append((days, stays))
     result = {}
     for status, counts in histogram.items():
-        total = sum(n for _hours, n in counts)
-        result[status] = (_days(_median_of_counts(counts, total) / 24), total)
+        total = sum(n for _days, n in counts)
+        result[status] = (_days(_median_of_counts(counts, total)), total)
     return result
 
 

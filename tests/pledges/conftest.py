@@ -57,3 +57,13 @@ def build_household(*, size: int = 1, frontline: str = "GR", status: str = CaseS
 @pytest.fixture
 def make_household(db):
     return build_household
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Figures cached by one test must not answer another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -15,6 +15,7 @@ import random
 import statistics
 import time
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=7)
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--queries", action="store_true", help="Also print each query's time for the figures.")
+        parser.add_argument("--measure-only", action="store_true",
+                            help="Time a world an earlier --keep run left in this database; build nothing.")
         parser.add_argument("--keep", action="store_true",
                             help="Keep the built world instead of removing it (use a scratch database).")
 
@@ -55,6 +58,14 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
         self.rng = random.Random(options["seed"])
+        if options["measure_only"]:
+            cycle = SolidarityCycle.objects.filter(code__startswith="bench-").order_by("-pk").first()
+            if cycle is None:
+                raise CommandError("No benchmark world kept in this database (run with --keep first).")
+            self.user = User.objects.get(username=f"bench-{cycle.pk}")
+            stage_stays_sync()
+            self.measure(cycle, options["repeat"], options["queries"])
+            return
         started = time.perf_counter()
         with transaction.atomic():
             cycle = self.build(options["applicants"], options["pledges"])
@@ -220,19 +231,26 @@ class Command(BaseCommand):
             ("registry page (25 pledges)", lambda: client.get("/pledges/", {"cycle": cycle.pk})),
             ("CSV export, pipeline", lambda: client.get("/pledges/dashboard/pipeline.csv", {"cycle": cycle.code})),
         ]
-        self.stdout.write(f"{'what':40} {'median ms':>10} {'worst ms':>10} {'queries':>8}")
+        self.stdout.write(
+            "cold: the cache of the figures read from the stays emptied before each run; warm: not.\n"
+            f"{'what':36} {'cold median':>12} {'cold worst':>11} {'warm median':>12} {'warm worst':>11} {'queries':>8}"
+        )
         for label, run in cases:
             run()  # warm up
-            timings = []
-            for _ in range(repeat):
-                with CaptureQueriesContext(connection) as ctx:
-                    t0 = time.perf_counter()
-                    result = run()
-                    timings.append((time.perf_counter() - t0) * 1000)
-                if result is not None and getattr(result, "status_code", 200) != 200:
-                    raise CommandError(f"{label}: HTTP {result.status_code}")
+            timings: dict[bool, list[float]] = {True: [], False: []}
+            for cold in (True, False):
+                for _ in range(repeat):
+                    if cold:
+                        cache.clear()
+                    with CaptureQueriesContext(connection) as ctx:
+                        t0 = time.perf_counter()
+                        result = run()
+                        timings[cold].append((time.perf_counter() - t0) * 1000)
+                    if result is not None and getattr(result, "status_code", 200) != 200:
+                        raise CommandError(f"{label}: HTTP {result.status_code}")
             self.stdout.write(
-                f"{label:40} {statistics.median(timings):10.1f} {max(timings):10.1f} {len(ctx.captured_queries):8d}"
+                f"{label:36} {statistics.median(timings[True]):12.1f} {max(timings[True]):11.1f} "
+                f"{statistics.median(timings[False]):12.1f} {max(timings[False]):11.1f} {len(ctx.captured_queries):8d}"
             )
             if show_queries and label.startswith("figures"):
                 for query in ctx.captured_queries:
