@@ -6,8 +6,11 @@ import pytest
 from django.core.management import call_command
 
 from cases.models import CaseStatus
+from missions import demo
 from missions.models import Decision, Interview, InterviewSlot, SelectionMission
 from pledges.models import Placement
+from relocation.demo import DEMO_USERS, DemoWorld
+from relocation.models import User
 
 
 @pytest.mark.django_db
@@ -26,5 +29,8 @@ def test_seed_demo_builds_a_german_mission_in_progress_and_a_finished_french_one
     for decision in Decision.objects.filter(outcome="accepted"):
         assert Placement.objects.get(household=decision.household, released_at__isnull=True).stage == "accepted"
     counts = (SelectionMission.objects.count(), InterviewSlot.objects.count(), Decision.objects.count())
-    call_command("seed_demo")
+    # Again (only this floor: the lower floors test their own idempotence).
+    world = DemoWorld(users={u.username: u for u in User.objects.filter(username__in=DEMO_USERS)})
+    demo.seed(world)
+    assert world.log == ["Selection missions: demo missions already there."]
     assert (SelectionMission.objects.count(), InterviewSlot.objects.count(), Decision.objects.count()) == counts
