@@ -160,11 +160,12 @@ class _Heartbeat:
     def _beat(self) -> None:
         try:
             while not self._stop.wait(self.every):
-                MatchingRun.objects.filter(pk=self.run_id, status=MatchingRun.Status.RUNNING).update(
-                    heartbeat_at=timezone.now()
-                )
-        except Exception:  # a lost beat only makes the reaper's job earlier, never wrong
-            log.exception("matching heartbeat failed for run %s", self.run_id)
+                try:
+                    MatchingRun.objects.filter(pk=self.run_id, status=MatchingRun.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except Exception:  # e.g. SQLite busy while the result is stored: beat again later
+                    log.warning("matching heartbeat missed for run %s", self.run_id, exc_info=True)
         finally:
             connection.close()
 
