@@ -92,6 +92,18 @@ class MissionStatusForm(ServiceErrorsMixin, forms.Form):
         self.fields["status"].choices = [(s.value, s.label) for s in allowed]
 
 
+class TeamForm(ServiceErrorsMixin, forms.Form):
+    team = forms.ModelMultipleChoiceField(
+        label=_("Team"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple,
+        help_text=_("Officers of the state who plan and run the mission."),
+    )
+
+    def __init__(self, *args, mission: SelectionMission, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = officers_of(mission.pledging_state_id)
+        self.fields["team"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
 class InterpreterForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=_("Interpreter's name"), max_length=200)
     languages = forms.ModelMultipleChoiceField(

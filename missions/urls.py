@@ -11,6 +11,7 @@ urlpatterns = [
     path("selection/new/", views.mission_create, name="mission_create"),
     path("selection/<int:pk>/", views.mission_detail, name="mission_detail"),
     path("selection/<int:pk>/status/", views.mission_status, name="mission_status"),
+    path("selection/<int:pk>/team/", views.mission_team, name="mission_team"),
     path("selection/<int:pk>/interpreters/", views.interpreter_add, name="interpreter_add"),
     path("selection/<int:pk>/slots/", views.slot_add, name="slot_add"),
     path("selection/<int:pk>/slots/<int:slot_pk>/cancel/", views.slot_cancel, name="slot_cancel"),

@@ -28,6 +28,7 @@ from .forms import (
     MissionStatusForm,
     SlotCancelForm,
     SlotForm,
+    TeamForm,
 )
 from .models import Decision, Interview, InterviewSlot, SelectionMission
 
@@ -203,6 +204,8 @@ def mission_detail(request, pk: int, *, slot_form=None, interpreter_form=None, s
             "slot_form": slot_form or (_slot_form(mission) if may_plan else None),
             "interpreter_form": interpreter_form or InterpreterForm(),
             "status_form": MissionStatusForm(mission=mission),
+            "team_form": TeamForm(mission=mission, initial={"team": [u.pk for u in selectors.team_of(mission)]})
+            if may_plan else None,
             "cancel_form": SlotCancelForm(),
             "now": timezone.now(),
         },
@@ -225,6 +228,26 @@ def mission_status(request, pk: int):
             messages.success(request, _("Mission status changed."))
     else:
         messages.error(request, _("Choose one of the statuses offered."))
+    return redirect("missions:mission_detail", pk=mission.pk)
+
+
+@role_required(Role.OFFICER)
+@require_POST
+def mission_team(request, pk: int):
+    mission = _planned_mission(request, pk)
+    form = TeamForm(request.POST, mission=mission)
+    if form.is_valid():
+        try:
+            services.mission_set_team(mission=mission, by=request.user, team=list(form.cleaned_data["team"]))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Team changed."))
+    else:
+        messages.error(request, _("Choose at least one officer for the team."))
+    if not selectors.may_plan(request.user, mission):
+        return redirect("missions:mission_list")  # the user took themselves off the team
     return redirect("missions:mission_detail", pk=mission.pk)
 
 

@@ -39,6 +39,7 @@ def officer_urls(world) -> list[tuple[str, str]]:
         ("get", reverse("missions:mission_create")),
         ("get", reverse("missions:mission_detail", args=[m])),
         ("post", reverse("missions:mission_status", args=[m])),
+        ("post", reverse("missions:mission_team", args=[m])),
         ("post", reverse("missions:interpreter_add", args=[m])),
         ("post", reverse("missions:slot_add", args=[m])),
         ("post", reverse("missions:slot_cancel", args=[m, world["future"].pk])),
@@ -259,3 +260,18 @@ def test_a_household_split_after_rejection_keeps_the_exclusion(people, world):
     new = case_services.split_household(household=household, members=[zahra], by=people["caseworker_gr"],
                                         reason="Separate claims")
     assert set(new.excluded_states.values_list("pk", flat=True)) == {"DE"}
+
+
+def test_the_team_puts_a_colleague_on_the_mission(client_for, people, world, make_user):
+    colleague = make_user("officer", "DE")
+    client = client_for(people["officer_de"])
+    m = world["mission"].pk
+    assert client.post(reverse("missions:mission_team", args=[m]), {"team": [people["officer_fr"].pk]}).status_code == 302
+    from missions.selectors import team_of
+
+    assert team_of(world["mission"]) == [people["officer_de"]]  # an officer of France cannot join
+    client.post(reverse("missions:mission_team", args=[m]), {"team": [people["officer_de"].pk, colleague.pk]})
+    assert set(team_of(world["mission"])) == {people["officer_de"], colleague}
+    page = client_for(colleague).get(reverse("missions:mission_detail", args=[m])).content.decode()
+    assert "Schedule an interview" in page
+    assert AuditEvent.objects.filter(action="mission.team", object_id=str(m)).count() == 1
