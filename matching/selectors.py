@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from relocation.access import access_of
@@ -70,8 +71,10 @@ def proposals_of(run: MatchingRun, *, filters: dict | None = None, sort: str = "
     if filters.get("vulnerability"):
         if filters["vulnerability"] == "any":
             qs = qs.filter(vulnerable_members__gt=0)
-        else:
+        elif connection.vendor == "postgresql":
             qs = qs.filter(vulnerabilities__contains=[filters["vulnerability"]])
+        else:  # SQLite has no JSON containment: match the quoted word in the JSON text
+            qs = qs.filter(vulnerabilities__icontains=f'"{filters["vulnerability"]}"')
     if filters.get("tie") in TIE_FILTERS:
         qs = qs.filter(TIE_FILTERS[filters["tie"]])
     if filters.get("status"):
