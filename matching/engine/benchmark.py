@@ -18,11 +18,15 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from .generator import SHAPES
+
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = ("engine", "greedy", "naive")
+SCENARIOS = ("standard", "small-pledges")
+KILL_MARGIN = 30.0  # seconds a child may run past its time limit (instance generation, output)
 
 
-def run_child(method: str, n: int, seed: int, time_limit: float) -> dict:
+def run_child(method: str, n: int, seed: int, time_limit: float, scenario: str = "standard") -> dict:
     """Solve one generated instance with one method (in this process) and describe it."""
     from . import parse_instance, solve, solve_greedy
     from .generator import generate_instance
@@ -30,8 +34,9 @@ def run_child(method: str, n: int, seed: int, time_limit: float) -> dict:
     from .naive import solve_naive
     from .result import build_result
 
-    instance = parse_instance(generate_instance(n, seed=seed))
+    instance = parse_instance(generate_instance(n, seed=seed, shape=scenario))
     started = time.perf_counter()
+    cpu_started = time.process_time()
     if method == "engine":
         result = solve(instance, time_limit=time_limit)
     elif method == "greedy":
@@ -43,9 +48,11 @@ def run_child(method: str, n: int, seed: int, time_limit: float) -> dict:
             instance, assignment, bound=bound, seconds=time.perf_counter() - started
         )
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     figures = fairness(instance, result.assignment_map())
     return {
         "method": method,
+        "scenario": scenario,
         "households": n,
         "persons": sum(h.size for h in instance.households),
         "places": sum(p.capacity for p in instance.pledges),
@@ -55,6 +62,7 @@ def run_child(method: str, n: int, seed: int, time_limit: float) -> dict:
         "bound": result.bound,
         "gap": result.gap,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         **figures,
     }
@@ -98,11 +106,19 @@ def fairness(instance, chosen: dict[str, str]) -> dict:
     }
 
 
-def run_in_subprocess(method: str, n: int, seed: int, time_limit: float) -> dict:
+def run_in_subprocess(
+    method: str,
+    n: int,
+    seed: int,
+    time_limit: float,
+    scenario: str = "standard",
+    kill_margin: float = KILL_MARGIN,
+) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     # HiGHS does not always stop at its time limit on the naive model (it can sit in the root
-    # LP of a 300,000-column model), so the parent stops the child after a grace period.
-    kill_after = time_limit + 300
+    # LP of a 300,000-column model), so the parent kills the child (SIGKILL) once the limit and
+    # a margin for generating the instance have passed, and reports that no result came.
+    kill_after = time_limit + kill_margin
     started = time.perf_counter()
     try:
         done = subprocess.run(
@@ -115,6 +131,7 @@ def run_in_subprocess(method: str, n: int, seed: int, time_limit: float) -> dict
                 str(n),
                 str(seed),
                 str(time_limit),
+                scenario,
             ],
             cwd=ROOT,
             env=env,
@@ -126,14 +143,19 @@ def run_in_subprocess(method: str, n: int, seed: int, time_limit: float) -> dict
     except subprocess.TimeoutExpired:
         return {
             "method": method,
+            "scenario": scenario,
             "households": n,
-            "error": f"no result: stopped after {time.perf_counter() - started:.0f} s "
-            f"(time limit {time_limit:g} s not honoured)",
+            "error": f"no result within {kill_after:g} s (time limit {time_limit:g} s not "
+            f"honoured; killed after {time.perf_counter() - started:.0f} s)",
         }
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
-        return {"method": method, "households": n, "error": lines[-1]}
+        return {"method": method, "scenario": scenario, "households": n, "error": lines[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _load(load: tuple[float, float, float]) -> str:
+    return "/".join(f"{x:.1f}" for x in load)
 
 
 def _pct(x) -> str:
@@ -141,21 +163,23 @@ def _pct(x) -> str:
 
 
 def report(rows: list[dict], out=sys.stdout) -> None:
-    by_n: dict[int, list[dict]] = defaultdict(list)
+    by_n: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for row in rows:
-        by_n[row["households"]].append(row)
-    for n, group in by_n.items():
+        by_n[row.get("scenario", "standard"), row["households"]].append(row)
+    for (scenario, n), group in by_n.items():
         first = next((r for r in group if "error" not in r), None)
         if first:
             print(
-                f"\n{n} households, {first['persons']} persons, {first['pledges']} pledges, "
-                f"{first['places']} places",
+                f"\n{scenario}: {n} households, {first['persons']} persons, "
+                f"{first['pledges']} pledges, {first['places']} places",
                 file=out,
             )
+        else:
+            print(f"\n{scenario}: {n} households", file=out)
         best = max((r["objective"] for r in group if "objective" in r), default=None)
         print(
             f"{'method':8} {'status':9} {'objective':>13} {'bound':>13} {'gap':>9} "
-            f"{'vs best':>8} {'time s':>7} {'peak MB':>8}",
+            f"{'vs best':>8} {'time s':>7} {'cpu s':>7} {'peak MB':>8}",
             file=out,
         )
         for r in group:
@@ -164,8 +188,8 @@ def report(rows: list[dict], out=sys.stdout) -> None:
                 continue
             print(
                 f"{r['method']:8} {r['status']:9} {r['objective']:13.3f} {r['bound']:13.3f} "
-                f"{r['gap']:9.2e} {r['objective'] / best:8.4%} {r['seconds']:7.2f} "
-                f"{r['peak_mb']:8.0f}",
+                f"{r['gap']:9.2e} {r['objective'] / best if best else 1:8.4%} "
+                f"{r['seconds']:7.2f} {r['cpu_seconds']:7.2f} {r['peak_mb']:8.0f}",
                 file=out,
             )
         print(
@@ -193,28 +217,49 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--time-limit", type=float, default=30.0, help="engine time limit (s)")
     parser.add_argument("--naive-time-limit", type=float, default=60.0)
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"instance shapes from matching.engine.generator.SHAPES ({', '.join(SHAPES)})",
+    )
+    parser.add_argument(
+        "--kill-margin",
+        type=float,
+        default=KILL_MARGIN,
+        help="a child still running this long after its time limit is killed (s)",
+    )
     parser.add_argument("--json", help="also write all figures to this file")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        method, n, seed, limit = args.child
-        print(json.dumps(run_child(method, int(n), int(seed), float(limit))))
+        method, n, seed, limit, scenario = args.child
+        print(json.dumps(run_child(method, int(n), int(seed), float(limit), scenario)))
         return 0
+    for scenario in args.scenarios.split(","):
+        if scenario not in SHAPES:
+            parser.error(f"unknown scenario {scenario!r} (known: {', '.join(SHAPES)})")
+    load_before = os.getloadavg()
     rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        for method in args.methods.split(","):
-            limit = args.naive_time_limit if method == "naive" else args.time_limit
-            rows.append(run_in_subprocess(method, n, args.seed, limit))
-            print(f"  done: {n} households, {method}", file=sys.stderr, flush=True)
+    for scenario in args.scenarios.split(","):
+        for n in (int(s) for s in args.sizes.split(",")):
+            for method in args.methods.split(","):
+                limit = args.naive_time_limit if method == "naive" else args.time_limit
+                rows.append(
+                    run_in_subprocess(method, n, args.seed, limit, scenario, args.kill_margin)
+                )
+                print(f"  done: {scenario}, {n} households, {method}", file=sys.stderr, flush=True)
+    load_after = os.getloadavg()
     print(
         f"seed {args.seed}; engine time limit {args.time_limit:g} s (it stops earlier once "
-        f"optimal); naive model time limit {args.naive_time_limit:g} s; "
-        f"'vs best' is the objective relative to the best one found",
+        f"optimal); naive model time limit {args.naive_time_limit:g} s (killed at limit + "
+        f"{args.kill_margin:g} s); 'vs best' is the objective relative to the best one found; "
+        f"load average (1/5/15 min) {_load(load_before)} before, {_load(load_after)} after",
         file=out,
     )
     report(rows, out)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
+        meta = {"seed": args.seed, "load_before": load_before, "load_after": load_after}
+        Path(args.json).write_text(json.dumps({"run": meta, "rows": rows}, indent=1))
     return 0
 
 

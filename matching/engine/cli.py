@@ -19,6 +19,11 @@ from .result import Result
 EXIT_BAD_INPUT = 2
 
 
+# Without --time-limit the engine still stops (status "feasible", with its proven bound) after
+# this long: hard instances can take far longer to prove optimal than anyone will wait.
+DEFAULT_TIME_LIMIT = 600.0
+
+
 class OutputError(Exception):
     """The result could not be written. ``str(error)`` is one readable line."""
 
@@ -31,8 +36,11 @@ def match_instance(
 ) -> Result:
     """Solve ``instance_path`` and write the result document to ``output_path``.
 
+    ``time_limit`` None means :data:`DEFAULT_TIME_LIMIT`.
     Raises InstanceError (malformed input) or OutputError (result not writable).
     """
+    if time_limit is None:
+        time_limit = DEFAULT_TIME_LIMIT
     if time_limit is not None and (not math.isfinite(time_limit) or time_limit <= 0):
         raise InstanceError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     instance = load_instance(instance_path)
@@ -59,7 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m matching.engine", description=__doc__)
     parser.add_argument("instance")
     parser.add_argument("--output", required=True)
-    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help=f"stop after this many seconds (default {DEFAULT_TIME_LIMIT:g})",
+    )
     parser.add_argument("--explain", action="store_true", help="add explanations to the result")
     args = parser.parse_args(argv)
     try:

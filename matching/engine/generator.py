@@ -11,6 +11,7 @@ pledged places covering about half of the candidates' persons.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .instance import DEFAULT_WEIGHTS, FORMAT
@@ -80,6 +81,41 @@ OTHER_VULNERABILITIES = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How an instance is drawn; the defaults give the realistic mix described above.
+
+    ``small_pledges``: share of pledges that are small (``small_capacity`` places, always with
+    per-frontline-state quotas), the rest sharing the remaining places. ``quota_share``: chance
+    that an ordinary pledge has quotas. ``strictness``: multiplies the chance of each national
+    criterion (0 = no criteria; 3 = nearly every pledge restricts everything).
+    ``frontline_shares``: overrides :data:`FRONTLINE_SHARES` (e.g. ``{"GR": 1}``).
+    ``family_scale``: multiplies the mean number of children (large families).
+    """
+
+    n_pledges: int = 20
+    coverage: float = 0.5
+    small_pledges: float = 0.0
+    small_capacity: tuple[int, int] = (5, 50)
+    quota_share: float = 0.5
+    strictness: float = 1.0
+    frontline_shares: dict[str, float] | None = None
+    family_scale: float = 1.0
+
+
+# Named shapes used by the benchmark and the tests (reviewers can pass their own).
+SHAPES: dict[str, dict[str, Any]] = {
+    "standard": {},
+    "small-pledges": {"n_pledges": 40, "small_pledges": 0.6, "small_capacity": (5, 50)},
+    "strict": {"strictness": 2.5, "coverage": 0.4},
+    "few-big": {"n_pledges": 3, "quota_share": 0.0},
+    "one-front": {"frontline_shares": {"GR": 1.0}},
+    "large-families": {"family_scale": 3.0},
+    "scarce": {"coverage": 0.15},
+    "plenty": {"coverage": 1.5},
+}
+
+
 def generate_instance(
     n_households: int,
     *,
@@ -87,18 +123,30 @@ def generate_instance(
     n_pledges: int | None = None,
     coverage: float = 0.5,
     weights: dict[str, float] | None = None,
+    shape: Shape | dict[str, Any] | str | None = None,
 ) -> dict[str, Any]:
     """A JSON-ready instance dict with ``n_households`` households.
 
-    ``coverage`` is the ratio of pledged places to candidates' persons.
+    ``coverage`` is the ratio of pledged places to candidates' persons. ``shape`` (a
+    :class:`Shape`, its fields as a dict, or a name in :data:`SHAPES`) varies the mix;
+    ``n_pledges`` and ``coverage`` given here override the shape's.
     """
+    if isinstance(shape, str):
+        shape = SHAPES[shape]
+    if shape is None or isinstance(shape, dict):
+        shape = Shape(**(shape or {}))
+    if n_pledges is not None:
+        shape = replace(shape, n_pledges=n_pledges)
+    if coverage != 0.5:
+        shape = replace(shape, coverage=coverage)
     rng = random.Random(seed)
     states = list(PLEDGING_STATES)
-    households = [_household(rng, i, states) for i in range(n_households)]
+    fronts = shape.frontline_shares or FRONTLINE_SHARES
+    households = [
+        _household(rng, i, states, fronts, shape.family_scale) for i in range(n_households)
+    ]
     persons = sum(h["size"] for h in households)
-    if n_pledges is None:
-        n_pledges = 20
-    pledges = _pledges(rng, n_pledges, max(1, round(persons * coverage)))
+    pledges = _pledges(rng, shape, max(1, round(persons * shape.coverage)), list(fronts))
     return {
         "format": FORMAT,
         "weights": dict(weights or DEFAULT_WEIGHTS),
@@ -113,8 +161,10 @@ def _pick(rng: random.Random, shares: dict) -> str:
     return rng.choices(keys, weights=values)[0]
 
 
-def _household(rng: random.Random, i: int, states: list[str]) -> dict[str, Any]:
-    frontline = _pick(rng, FRONTLINE_SHARES)
+def _household(
+    rng: random.Random, i: int, states: list[str], fronts: dict[str, float], family_scale: float
+) -> dict[str, Any]:
+    frontline = _pick(rng, fronts)
     nationality = _pick(rng, NATIONALITIES)
     _, spoken, culture = NATIONALITIES[nationality]
     composition = _pick(rng, COMPOSITION_SHARES)
@@ -124,10 +174,10 @@ def _household(rng: random.Random, i: int, states: list[str]) -> dict[str, Any]:
     elif composition == "couple":
         size = 2
     elif composition == "single_parent":
-        size = 2 + min(4, int(rng.expovariate(0.8)))
+        size = 2 + min(4 * round(family_scale), int(rng.expovariate(0.8 / family_scale)))
         vulnerabilities |= {"single_parent", "minor"}
     else:
-        size = 3 + min(6, int(rng.expovariate(0.55)))
+        size = 3 + min(6 * round(family_scale), int(rng.expovariate(0.55 / family_scale)))
         vulnerabilities.add("minor")
     if composition == "unaccompanied_minor":
         vulnerabilities |= {"unaccompanied_minor", "minor"}
@@ -181,26 +231,36 @@ def _household(rng: random.Random, i: int, states: list[str]) -> dict[str, Any]:
     }
 
 
-def _pledges(rng: random.Random, n: int, places: int) -> list[dict[str, Any]]:
+def _pledges(
+    rng: random.Random, shape: Shape, places: int, fronts: list[str]
+) -> list[dict[str, Any]]:
+    n = shape.n_pledges
     states = list(PLEDGING_STATES)
     weights = list(PLEDGING_STATES.values())
     chosen = states[: min(n, len(states))]
     while len(chosen) < n:
         chosen.append(rng.choices(states, weights=weights)[0])
     raw = [PLEDGING_STATES[s] * rng.uniform(0.5, 1.5) for s in chosen]
-    total = sum(raw)
+    small = [False] * n
+    fixed: list[int | None] = [None] * n
+    if shape.small_pledges > 0:
+        small = [rng.random() < shape.small_pledges for _ in range(n)]
+        fixed = [rng.randint(*shape.small_capacity) if s else None for s in small]
+        places = max(n, places - sum(c for c in fixed if c))
+    total = sum(r for r, s in zip(raw, small, strict=True) if not s) or 1.0
+    strict = shape.strictness
     counters: dict[str, int] = {}
     pledges = []
     high_recognition = ["AF", "SY", "ER", "SD", "YE", "SO", "XX", "PS"]
-    for state, share in zip(chosen, raw, strict=True):
+    for k, (state, share) in enumerate(zip(chosen, raw, strict=True)):
         counters[state] = counters.get(state, 0) + 1
-        capacity = max(5, round(places * share / total))
+        capacity = fixed[k] or max(5, round(places * share / total))
         criteria: dict[str, Any] = {}
-        if rng.random() < 0.5:
+        if rng.random() < 0.5 * strict:
             criteria["nationalities"] = sorted(
                 rng.sample(high_recognition, rng.randint(2, len(high_recognition)))
             )
-        if rng.random() < 0.35:
+        if rng.random() < 0.35 * strict:
             criteria["compositions"] = sorted(
                 rng.sample(
                     [
@@ -214,20 +274,20 @@ def _pledges(rng: random.Random, n: int, places: int) -> list[dict[str, Any]]:
                     rng.randint(2, 4),
                 )
             )
-        if rng.random() < 0.3:
+        if rng.random() < 0.3 * strict:
             criteria["max_household_size"] = rng.randint(4, 7)
-        if rng.random() < 0.3:
+        if rng.random() < 0.3 * strict:
             criteria["excluded_vulnerabilities"] = sorted(
                 rng.sample(["serious_illness", "mental_disorder", "disability"], rng.randint(1, 2))
             )
-        if rng.random() < 0.15:
+        if rng.random() < 0.15 * strict:
             criteria["languages"] = rng.choice([["en"], ["fr"], ["en", "fr"], ["ar", "en"]])
         quotas: dict[str, int] = {}
-        if rng.random() < 0.5:
-            fronts = rng.sample(list(FRONTLINE_SHARES), rng.randint(1, 4))
-            parts = [rng.uniform(0.3, 1.0) for _ in fronts]
+        if small[k] or rng.random() < shape.quota_share:
+            named = rng.sample(fronts, rng.randint(1, min(4, len(fronts))))
+            parts = [rng.uniform(0.3, 1.0) for _ in named]
             scale = rng.uniform(0.9, 1.3) * capacity / sum(parts)
-            quotas = {f: max(1, round(part * scale)) for f, part in zip(fronts, parts, strict=True)}
+            quotas = {f: max(1, round(part * scale)) for f, part in zip(named, parts, strict=True)}
         pledges.append(
             {
                 "id": f"P-{state}-{counters[state]}",

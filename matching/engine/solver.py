@@ -36,10 +36,12 @@ from .classes import HouseholdClass, build_classes
 from .greedy import fill, greedy
 from .highs import is_infeasible, is_optimal, make_lp, new_highs, set_start, status_name
 from .model import UNPLACED, Prepared, Room
+from .repack import eligible_lists, repack_all
 
 MIP_REL_GAP = 1e-7  # the contract's "optimal" is a relative gap of 1e-6; leave room for it
 START_TAU_REL = 5e-6
 FULL_MODEL_SHARE = 0.5
+DIVE_SHARE = 0.2  # of a time limit, at most, for the dive
 
 
 @dataclass(slots=True)
@@ -79,53 +81,59 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     if not is_optimal(h):
         bound = trivial_bound(prep)
         return Outcome(best, max(bound, best_value), timed_out=True, log=log)
-    n_classes = len(classes)
     lp_solution = h.getSolution()
-    prices = np.maximum(np.asarray(lp_solution.row_dual)[n_classes:], 0.0)
-    # The LP rounded down and topped up greedily: a far better first incumbent than greedy.
-    y_floor = np.floor(np.asarray(lp_solution.col_value)[: model.n_y] + 1e-9).astype(np.int64)
-    candidate = assignment_from_counts(prep, model, classes, np.maximum(y_floor, 0))
+    prices = price_vector(model, np.asarray(lp_solution.row_dual))
+    # Dive: round the fractional counts down, re-solve the LP (warm), until it is integral.
+    def rounded_value(y):
+        return assignment_value(prep, assignment_from_counts(prep, model, classes, y))
+
+    dive_deadline = deadline
+    if time_limit is not None:
+        dive_deadline = min(deadline, started + DIVE_SHARE * time_limit)
+    y_dive = dive(h, model, np.asarray(lp_solution.col_value), dive_deadline, rounded_value)
+    candidate = assignment_from_counts(prep, model, classes, y_dive)
+    log[-1]["rounded"] = assignment_value(prep, candidate)
+    log[-1]["seconds_after_dive"] = time.perf_counter() - started
+    eligible_for = eligible_lists(prep)
+    repack_all(prep, candidate, eligible_for, deadline=deadline)
     value = assignment_value(prep, candidate)
     if value > best_value:
         best, best_value = candidate, value
         best_y = counts_of(model, classes, best, n_households)
+    log[-1]["repacked"] = value
+    log[-1]["seconds_after_repack"] = time.perf_counter() - started
     del h, lp_solution
 
-    # 2. Lagrangian bound and reduced profits.
-    gain, best_gain = reduced_gains(model, prices)
-    level_class = np.repeat(np.arange(n_classes), [len(c.levels) for c in classes])
-    level_base = model.cost[model.n_y :]
-    level_count = model.upper[model.n_y :]
-    lagrangian = math.fsum(
-        (
-            float(np.dot(model.row_upper[n_classes:], prices)),
-            math.fsum(level_count * np.maximum(0.0, level_base + best_gain[level_class])),
-        )
-    )
+    # 2. Lagrangian bound and reduced profits, computed by us from the LP's prices.
+    reduced, lagrangian = dual_bound(model, prices)
     log[-1]["lagrangian_bound"] = lagrangian
+    log[-1]["incumbent"] = best_value
 
     # 3. Integer programs over the margin, growing until the optimum is proven.
     bound = lagrangian
     tau = max(START_TAU_REL * abs(lagrangian), 1e-6)
     timed_out = False
-    force_must = True
     while True:
         if remaining() <= 0:
             timed_out = True
             break
-        lower, upper, restricted = restrict(model, gain, best_gain, level_class, tau, force_must)
+        lower, upper, row_lower, restricted = restrict(model, reduced, prices, tau)
         free = np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])
         if restricted and free > FULL_MODEL_SHARE * model.n_y:
             # The margin is most of the model: solve the whole of it (HiGHS then does its own
             # reduced-cost fixing from our incumbent, plus cuts).
-            lower, upper, restricted = model.lower, model.upper, False
+            lower, upper, row_lower, restricted = model.lower, model.upper, model.row_lower, False
         h = new_highs(
             remaining() if time_limit is not None else None,
             mip_rel_gap=MIP_REL_GAP,
         )
-        h.passModel(make_lp(**_arrays(model, lower, upper), integrality=model.integrality))
+        h.passModel(
+            make_lp(
+                **_arrays(model, lower, upper, row_lower), integrality=model.integrality
+            )
+        )
         start_x = full_vector(model, classes, best_y)
-        if np.all(start_x >= lower - 1e-9) and np.all(start_x <= upper + 1e-9):
+        if _inside(model, start_x, lower, upper, row_lower):
             set_start(h, start_x)
         value_before = best_value
         h.run()
@@ -134,7 +142,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         entry = {
             "step": "margin-mip",
             "tau": tau,
-            "free_columns": int(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])),
+            "free_columns": int(free),
             "restricted": restricted,
             "status": status_name(h),
             "seconds": time.perf_counter() - started,
@@ -152,7 +160,6 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             restricted_bound = info.mip_dual_bound
         elif is_infeasible(h):
             restricted_bound = -math.inf  # nothing inside the restriction: all is outside
-            force_must = False
         else:  # stopped by the time limit
             timed_out = True
             restricted_bound = info.mip_dual_bound if has_solution else math.inf
@@ -176,15 +183,89 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     return Outcome(best, max(bound, best_value), timed_out=timed_out, log=log)
 
 
+def dive(h, model: AggregateModel, x: np.ndarray, deadline: float, evaluate=None, rounds=60):
+    """Integral counts near the LP optimum (a dive).
+
+    Each round looks at the fractional counts: in each class, the one with the largest
+    fractional part is rounded up when the class's fractional parts add up to at least one
+    half (a household the LP split between two pledges goes to one of them), as long as the
+    counts fixed so far still fit every capacity and quota; those are fixed and the LP
+    (warm-started) re-balances the rest. When nothing can be rounded up, the point is kept as
+    a candidate (rounded down) and every fractional count is fixed at its floor. Ends when the
+    LP is integral, after ``rounds`` or at ``deadline``; returns the best candidate by
+    ``evaluate`` (the value of its households), else the last one rounded down.
+    """
+    ny = model.n_y
+    y = x[:ny]
+    column = _column_of_entry(model)[: model.starts[ny]]
+    entries = np.arange(model.starts[ny])
+    coupling = model.index[entries] >= len(model.classes)
+    row_of = model.index[entries][coupling]
+    column_of = column[coupling]
+    size_of = model.values[entries][coupling]
+    fixed = np.zeros(ny)  # the count each fixed column is held at (0 while free)
+    candidates = []
+    for _ in range(rounds):
+        fractional = np.flatnonzero(np.abs(y - np.rint(y)) > 1e-6)
+        if len(fractional) == 0 or time.perf_counter() > deadline:
+            break
+        part = y[fractional] - np.floor(y[fractional])
+        value = np.floor(y[fractional])
+        cls = model.y_class[fractional]
+        mass = np.bincount(cls, weights=part, minlength=len(model.classes))
+        order = np.lexsort((fractional, -part, cls))  # by class, largest part first
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = cls[order][1:] != cls[order][:-1]
+        up = order[first & (mass[cls[order]] >= 0.5)]
+        up = up[np.argsort(-part[up], kind="stable")]
+        # Round up only while the fixed counts alone still fit every place and quota.
+        fixed[fractional] = value
+        load = np.bincount(row_of, weights=size_of * fixed[column_of], minlength=model.n_rows)
+        rounded = value.copy()
+        for u in up:
+            k = fractional[u]
+            rows = model.index[model.starts[k] + 1 : model.starts[k + 1]]
+            size = model.values[model.starts[k] + 1]
+            if np.all(load[rows] + size <= model.row_upper[rows] + 1e-9):
+                load[rows] += size
+                rounded[u] += 1
+        raised = rounded > value
+        if raised.any():  # fix only what was rounded up; the LP re-balances the rest
+            fixed[fractional[~raised]] = 0
+            fractional, rounded = fractional[raised], rounded[raised]
+        elif evaluate is not None:  # stuck: keep this point's rounding, then round all down
+            candidates.append(np.maximum(np.floor(y + 1e-6), 0).astype(np.int64))
+        fixed[fractional] = rounded
+        h.changeColsBounds(len(fractional), fractional.astype(np.int32), rounded, rounded)
+        if math.isfinite(deadline):
+            h.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
+        h.run()
+        if not is_optimal(h):
+            break
+        y = np.asarray(h.getSolution().col_value)[:ny]
+    candidates.append(np.maximum(np.floor(y + 1e-6), 0).astype(np.int64))
+    if evaluate is None or len(candidates) == 1:
+        return candidates[-1]
+    values = [evaluate(c) for c in candidates]
+    return candidates[int(np.argmax(values))]
+
+
+def _inside(model, x, lower, upper, row_lower) -> bool:
+    if not (np.all(x >= lower - 1e-9) and np.all(x <= upper + 1e-9)):
+        return False
+    activity = row_activity(model, x)
+    return bool(np.all(activity >= row_lower - 1e-9))
+
+
 # ---------------------------------------------------------------------------------------------
 
 
-def _arrays(model: AggregateModel, lower=None, upper=None) -> dict:
+def _arrays(model: AggregateModel, lower=None, upper=None, row_lower=None) -> dict:
     return {
         "cost": model.cost,
         "lower": model.lower if lower is None else lower,
         "upper": model.upper if upper is None else upper,
-        "row_lower": model.row_lower,
+        "row_lower": model.row_lower if row_lower is None else row_lower,
         "row_upper": model.row_upper,
         "starts": model.starts,
         "index": model.index,
@@ -192,45 +273,63 @@ def _arrays(model: AggregateModel, lower=None, upper=None) -> dict:
     }
 
 
-def reduced_gains(model: AggregateModel, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per y column: tie bonus minus the priced places it uses; per class: the best of those."""
+def _column_of_entry(model: AggregateModel) -> np.ndarray:
+    return np.repeat(np.arange(len(model.cost)), np.diff(model.starts))
+
+
+def row_activity(model: AggregateModel, x: np.ndarray) -> np.ndarray:
+    column = _column_of_entry(model)
+    return np.bincount(model.index, weights=model.values * x[column], minlength=model.n_rows)
+
+
+def price_vector(model: AggregateModel, row_dual: np.ndarray) -> np.ndarray:
+    """Prices usable in the bound: free on the class rows, >= 0 on capacities and quotas."""
+    prices = np.asarray(row_dual, dtype=np.float64).copy()
     n_classes = len(model.classes)
-    ny = model.n_y
-    end = model.starts[ny]
-    column = np.repeat(np.arange(ny), np.diff(model.starts[: ny + 1]))
-    rows = model.index[:end]
-    coupling = rows >= n_classes
-    used = np.bincount(
-        column[coupling],
-        weights=model.values[:end][coupling] * prices[rows[coupling] - n_classes],
-        minlength=ny,
-    )
-    gain = model.cost[:ny] - used
-    best_gain = np.full(n_classes, -np.inf)
-    np.maximum.at(best_gain, model.y_class, gain)
-    return gain, best_gain
+    prices[n_classes:] = np.maximum(prices[n_classes:], 0.0)
+    return prices
 
 
-def restrict(model: AggregateModel, gain, best_gain, level_class, tau: float, force_must=True):
-    """Column bounds allowing only choices whose penalty against the Lagrangian bound is <= tau.
+def dual_bound(model: AggregateModel, prices: np.ndarray) -> tuple[np.ndarray, float]:
+    """Reduced profits ``c - A'prices`` and the bound they prove.
 
-    With ``force_must``, households whose leaving out alone costs more than ``tau`` must be
-    placed; that makes the program much smaller, but can make it infeasible when places are
-    tight, and then the caller drops it. Returns (lower, upper, whether anything was restricted).
+    For prices that are >= 0 on the capacity and quota rows (free on the class rows), every
+    feasible ``x`` has ``c x = D - sum_j |r_j| * (distance of x_j from the bound D puts it at)
+    - sum_rows price * slack``, with ``D = prices . row_upper + sum_j upper_j max(0, r_j)``.
+    So ``D`` is an upper bound whatever the LP's tolerances, and a solution that moves one
+    column with ``|r_j| > tau`` by a whole unit is worth less than ``D - tau``.
     """
-    ny = model.n_y
+    column = _column_of_entry(model)
+    used = np.bincount(column, weights=model.values * prices[model.index], minlength=len(model.cost))
+    reduced = model.cost - used
+    bound = math.fsum(
+        (
+            math.fsum(prices * model.row_upper),
+            math.fsum(model.upper * np.maximum(reduced, 0.0)),
+            math.fsum(model.lower * np.minimum(reduced, 0.0)),
+        )
+    )
+    return reduced, bound
+
+
+def restrict(model: AggregateModel, reduced, prices, tau: float):
+    """Column bounds allowing only solutions within ``tau`` of the bound ``D``.
+
+    A column whose reduced profit is above ``tau`` stays at its upper bound (a count: all the
+    class's places there; a level: its households must be placed), one below ``-tau`` at zero:
+    moving either by a whole unit (counts are integers, and for integer counts the levels are
+    too) costs more than ``tau``. Forcing levels can leave no feasible solution when places are
+    tight; the program is then infeasible, which proves the bound ``D - tau``.
+    Returns (lower, upper, row_lower, whether anything was restricted).
+    """
     lower = model.lower.copy()
     upper = model.upper.copy()
-    off = (gain < best_gain[model.y_class] - tau) & (upper[:ny] > 0)
-    upper[:ny][off] = 0.0
-    profit = model.cost[ny:] + best_gain[level_class]
-    must = profit > tau
-    out = profit < -tau
-    if force_must:
-        lower[ny:][must] = upper[ny:][must]
-    upper[ny:][out] = 0.0
-    restricted = bool(off.any() or must.any() or out.any())
-    return lower, upper, restricted
+    at_upper = (reduced > tau) & (upper > lower)
+    at_lower = (reduced < -tau) & (upper > lower)
+    lower[at_upper] = upper[at_upper]
+    upper[at_lower] = lower[at_lower]
+    restricted = bool(at_upper.any() or at_lower.any())
+    return lower, upper, model.row_lower, restricted
 
 
 def counts_of(

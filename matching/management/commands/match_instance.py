@@ -7,7 +7,13 @@ instance ends with exit status 2 and one readable line on stderr.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from matching.engine.cli import EXIT_BAD_INPUT, OutputError, match_instance, summary
+from matching.engine.cli import (
+    DEFAULT_TIME_LIMIT,
+    EXIT_BAD_INPUT,
+    OutputError,
+    match_instance,
+    summary,
+)
 from matching.engine.instance import InstanceError
 
 
@@ -20,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("instance", help="instance file (relocation-matching/1 JSON)")
         parser.add_argument("--output", required=True, help="where to write the result JSON")
         parser.add_argument(
-            "--time-limit", type=float, default=None, help="stop after this many seconds"
+            "--time-limit",
+            type=float,
+            default=None,
+            help=f"stop after this many seconds (default {DEFAULT_TIME_LIMIT:g})",
         )
         parser.add_argument(
             "--explain", action="store_true", help="add score parts and reasons for the unplaced"

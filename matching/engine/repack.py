@@ -1,0 +1,159 @@
+"""Exact repacking of one pledge at a time: the rounding repair for small pledges.
+
+Rounding the LP down leaves holes in small pledges: a quota of 7 persons holding one family of
+4 has 3 places no household of the right size was sent to. :func:`repack` takes one pledge, its
+current households and every unplaced household eligible for it, and chooses among them the
+set of highest value that fits its capacity and each of its quotas, exactly (a knapsack per
+frontline state by dynamic programming over places, then the states combined under the
+capacity). The pledge's current households are candidates too, so a pledge never loses value.
+Passes over all pledges repeat while they improve anything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .model import UNPLACED, Prepared, Room
+
+MAX_PLACES = 3000  # pledges (or quotas) larger than this are left to the LP: holes matter little
+
+
+def eligible_lists(prep: Prepared) -> list[list[int]]:
+    """Per pledge: its eligible households, in index order."""
+    lists: list[list[int]] = [[] for _ in prep.instance.pledges]
+    for i, pledges in enumerate(prep.eligible):
+        for j in pledges:
+            lists[j].append(i)
+    return lists
+
+
+def repack_all(
+    prep: Prepared,
+    assignment: list[int],
+    eligible_for: list[list[int]],
+    passes: int = 3,
+    deadline: float | None = None,
+) -> bool:
+    """Repack every pledge with room left, in index order, until a pass changes nothing."""
+    import time
+
+    changed_any = False
+    for _ in range(passes):
+        room = Room(prep.instance)
+        for i, j in enumerate(assignment):
+            if j != UNPLACED:
+                room.take(i, j)
+        changed = False
+        for j in range(len(prep.instance.pledges)):
+            if deadline is not None and time.perf_counter() > deadline:
+                return changed_any or changed
+            if not _has_room(prep, room, j, assignment, eligible_for[j]):
+                continue
+            changed |= repack(prep, assignment, room, j, eligible_for[j])
+        changed_any |= changed
+        if not changed:
+            break
+    return changed_any
+
+
+def _has_room(prep: Prepared, room: Room, j: int, assignment, eligible: list[int]) -> bool:
+    if room.capacity[j] <= 0:
+        return False
+    quota = room.quota[j]
+    smallest = min(
+        (prep.instance.households[i].size for i in eligible if assignment[i] == UNPLACED),
+        default=None,
+    )
+    if smallest is None or smallest > room.capacity[j]:
+        return False
+    return not quota or any(v >= smallest for v in quota.values())
+
+
+def repack(prep: Prepared, assignment: list[int], room: Room, j: int, eligible: list[int]) -> bool:
+    """Best content of pledge ``j`` among its households and the unplaced eligible ones.
+
+    Updates ``assignment`` and ``room``; returns whether anything changed.
+    """
+    instance = prep.instance
+    households = instance.households
+    pledge = instance.pledges[j]
+    capacity = pledge.capacity
+    if capacity > MAX_PLACES:
+        return False
+    candidates = [i for i in eligible if assignment[i] in (UNPLACED, j)]
+    groups: dict[str, list[tuple[float, int, int]]] = {}
+    for i in candidates:
+        v = prep.value(i, j)
+        if v <= 0:
+            continue
+        h = households[i]
+        key = h.frontline_state if pledge.quotas else ""
+        groups.setdefault(key, []).append((v, h.size, i))
+    current = sum(prep.value(i, j) for i in candidates if assignment[i] == j)
+
+    tables = []  # per group: (limit, best value by places "at most q", choice table, items)
+    for key in sorted(groups):
+        limit = min(capacity, pledge.quotas[key]) if pledge.quotas else capacity
+        items = _prune(groups[key], limit, households)
+        best, take = _knapsack(items, limit)
+        tables.append((limit, best, take, items))
+    # Combine the groups under the capacity: total[c] = best value using at most c places.
+    total = np.zeros(capacity + 1)
+    splits = []
+    for limit, best, _, _ in tables:
+        new = np.full(capacity + 1, -np.inf)
+        arg = np.zeros(capacity + 1, dtype=np.int64)
+        for x in range(min(limit, capacity) + 1):
+            candidate = np.full(capacity + 1, -np.inf)
+            candidate[x:] = total[: capacity + 1 - x] + best[x]
+            better = candidate > new + 1e-12
+            new[better] = candidate[better]
+            arg[better] = x
+        total = new
+        splits.append(arg)
+    if total[capacity] <= current + 1e-9:
+        return False
+    chosen: list[int] = []
+    c = capacity
+    for (_, _, take, items), arg in zip(reversed(tables), reversed(splits), strict=True):
+        x = int(arg[c])
+        c -= x
+        q = x
+        for k in range(len(items) - 1, -1, -1):
+            if take[k, q]:
+                chosen.append(items[k][2])
+                q -= items[k][1]
+    for i in candidates:
+        if assignment[i] == j:
+            room.give_back(i, j)
+            assignment[i] = UNPLACED
+    for i in chosen:
+        assignment[i] = j
+        room.take(i, j)
+    return True
+
+
+def _prune(items, limit: int, households) -> list[tuple[float, int, int]]:
+    """Of each size, only the ``limit // size`` most valuable can ever be taken."""
+    by_size: dict[int, list[tuple[float, int, int]]] = {}
+    for item in items:
+        by_size.setdefault(item[1], []).append(item)
+    kept = []
+    for size in sorted(by_size):
+        group = sorted(by_size[size], key=lambda t: (-t[0], households[t[2]].id))
+        kept.extend(group[: limit // size])
+    return kept
+
+
+def _knapsack(items, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 knapsack by places: best[q] = best value within q places; take[k, q] for rebuilding."""
+    best = np.zeros(limit + 1)
+    take = np.zeros((len(items), limit + 1), dtype=bool)
+    for k, (v, size, _) in enumerate(items):
+        if size > limit:
+            continue
+        candidate = best[: limit + 1 - size] + v
+        better = candidate > best[size:] + 1e-12
+        take[k, size:] = better
+        best[size:][better] = candidate[better]
+    return best, take
