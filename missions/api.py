@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from cases.models import Applicant, Household
+from cases.selectors import record_list_read
 from relocation import audit
 from relocation.access import role_permission
 from relocation.models import Country, Language, Role
@@ -154,6 +155,11 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_serializer_class(self):
         return MissionCandidateFileSerializer if self.action == "retrieve" else MissionCandidateSerializer
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        record_list_read(user=request.user, households=page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         household = self.get_object()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases.models import Applicant, CaseStatus
+from cases.selectors import record_list_read
 from relocation import audit
 from relocation.access import get_or_404, require_role, role_required
 from relocation.models import Role
@@ -48,6 +49,8 @@ def queue(request):
     if status not in {"", *selectors.QUEUE_STATUSES}:
         status = ""
     page = _page(request, selectors.queue_for(request.user, status=status))
+    # The list shows the principal applicants' names: one audit row for the page.
+    record_list_read(user=request.user, households=list(page))
     return render(
         request,
         "missions/queue.html",

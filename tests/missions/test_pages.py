@@ -133,6 +133,8 @@ def test_the_queue_shows_only_households_proposed_to_the_state(client_for, peopl
     fr = make_proposed("FR")
     text = client_for(people["officer_de"]).get(reverse("missions:queue")).content.decode()
     assert world["household"].case_number in text and fr.case_number not in text
+    event = AuditEvent.objects.get(action="read.household_list", actor=people["officer_de"])
+    assert set(event.details["households"]) == {world["household"].pk, world["other"].pk}
 
 
 def test_the_queue_runs_a_constant_number_of_queries(client_for, people, world, make_proposed,
