@@ -364,6 +364,7 @@ def household_detail(request, pk: int):
         "transitions": _transition_offers(household, request.user),
         "can_edit": can_edit,
         "show_restricted": may_see_restricted(request.user),
+        "show_assessments": show_assessments,
         "record_kinds": [(kind, spec[0]) for kind, spec in RECORD_KINDS.items()] if can_edit else [],
         "sessions": InformationSession.objects.filter(household=household).select_related("language", "applicant"),
         "documents": household.documents.select_related("applicant"),

@@ -318,3 +318,17 @@ def test_change_a_persons_details_and_the_households(people, client_for, greek):
     greek.refresh_from_db()
     assert greek.site == "Malakasa"
     assert client_for(people["caseworker_it"]).get(url).status_code == 404
+
+
+def test_iom_sees_the_household_but_not_the_assessments(people, client_for, greek):
+    services.vulnerability_assess(applicant=greek.members.first(), category="elderly", by=people["caseworker_gr"])
+    proposed(greek, "DE", by=people["caseworker_gr"], coordinator=people["coordinator"])
+    services.case_transition(household=greek, to=CaseStatus.ACCEPTED, by=people["officer_de"])
+    # Dublin Units see the case from acceptance on, with the move they may make.
+    content = client_for(people["dublin_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    assert 'name="to" value="transfer_pending"' in content
+    services.case_transition(household=greek, to=CaseStatus.TRANSFER_PENDING, by=people["dublin_gr"])
+    content = client_for(people["iom_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    assert "Ahmad" in content
+    assert "Assessments" not in content and "Elderly person" not in content
+    assert 'name="to" value="ready_for_departure"' in content
