@@ -263,6 +263,16 @@ class RemoveMemberForm(_MemberChoiceMixin, forms.Form):
     )
 
 
+class RemoveForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(label=_("Yes, remove it"), required=True)
+
+    def __init__(self, *args, needs_reason: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_reason:
+            del self.fields["reason"]
+
+
 class SplitForm(_MemberChoiceMixin, forms.Form):
     applicants = forms.ModelMultipleChoiceField(
         label=_("Members who move to a new household"), queryset=Applicant.objects.none(),

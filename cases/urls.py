@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/members/add/", views.member_add, name="member_add"),
     path("<int:pk>/members/<int:applicant_pk>/edit/", views.member_edit, name="member_edit"),
     path("<int:pk>/members/<int:applicant_pk>/remove/", views.member_remove, name="member_remove"),
+    path("<int:pk>/remove/<slug:kind>/<int:obj_pk>/", views.remove, name="remove"),
     path("<int:pk>/split/", views.split, name="split"),
     path("<int:pk>/merge/", views.merge, name="merge"),
 ]

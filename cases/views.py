@@ -7,6 +7,7 @@ forbidden are the same 404), check input with ``cases.forms`` and write through
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from .models import (
     CaseStatus,
     Consent,
     CulturalTie,
+    Document,
     EligibilityDecision,
     FamilyTie,
     Household,
@@ -613,6 +615,43 @@ def household_edit(request, pk: int):
                                                       "title": _("Change the household's details")})
 
 
+REMOVABLE = {
+    # kind: (model, lookup from the household, needs a reason, service call, title, done)
+    "vulnerability": (VulnerabilityAssessment, "applicant__household", True,
+                      lambda obj, by, reason: services.vulnerability_remove(assessment=obj, by=by, reason=reason),
+                      gettext_lazy("Remove a vulnerability assessment"), gettext_lazy("Vulnerability assessment removed.")),
+    "family-tie": (FamilyTie, "applicant__household", False,
+                   lambda obj, by, reason: services.tie_remove(tie=obj, by=by),
+                   gettext_lazy("Remove a family tie"), gettext_lazy("Family tie removed.")),
+    "cultural-tie": (CulturalTie, "applicant__household", False,
+                     lambda obj, by, reason: services.tie_remove(tie=obj, by=by),
+                     gettext_lazy("Remove a cultural tie"), gettext_lazy("Cultural tie removed.")),
+    "document": (Document, "household", True,
+                 lambda obj, by, reason: services.document_delete(document=obj, by=by, reason=reason),
+                 gettext_lazy("Delete a document"), gettext_lazy("Document deleted.")),
+}
+
+
+def remove(request, pk: int, kind: str, obj_pk: int):
+    household = _editable_household(request, pk)
+    if kind not in REMOVABLE:
+        raise Http404
+    model, lookup, needs_reason, call, title, done = REMOVABLE[kind]
+    obj = get_or_404(model.objects.filter(**{lookup: household}), pk=obj_pk)
+    form = forms.RemoveForm(request.POST or None, needs_reason=needs_reason)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(obj, request.user, form.cleaned_data.get("reason", ""))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("cases:household", pk=household.pk)
+    return render(request, "cases/record_form.html", {
+        "household": household, "form": form, "title": f"{title}: {obj}",
+    })
+
+
 def member_remove(request, pk: int, applicant_pk: int):
     household = _editable_household(request, pk)
     applicant = get_or_404(household.members.all(), pk=applicant_pk)
@@ -676,10 +715,21 @@ def merge(request, pk: int):
 SESSION_KEY = "cases_imports"
 
 
+IMPORT_FILE_HOURS = 24
+
+
 def _import_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _drop_abandoned_imports() -> None:
+    """Uploaded lists are personal data: a file nobody imported or cancelled goes after a day."""
+    limit = time.time() - IMPORT_FILE_HOURS * 3600
+    for path in _import_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
 
 
 def _pending_import(request, token: str) -> dict:
@@ -704,6 +754,7 @@ def import_upload(request):
     access = require_role(request.user, *QUEUE_ROLES)
     form = forms.ImportUploadForm(request.POST or None, request.FILES or None, states=_editable_states(access))
     if request.method == "POST" and form.is_valid():
+        _drop_abandoned_imports()
         upload = form.cleaned_data["file"]
         if upload.size > importing.MAX_FILE_BYTES:
             form.add_error("file", _("The file is larger than %(mb)d MB.") % {"mb": importing.MAX_FILE_BYTES // 2**20})

@@ -218,3 +218,14 @@ def test_ten_thousand_rows_with_one_bad_row_import_nothing(caseworker):
     assert "1 row has errors" in response.content.decode()
     assert nothing_imported()
     assert time.monotonic() - started < 60
+
+
+def test_abandoned_uploads_are_deleted_after_a_day(caseworker, tmp_path):
+    import os
+
+    run_to_preview(caseworker, csv_file(family_rows(1)))
+    (old,) = list((tmp_path / "imports").iterdir())
+    os.utime(old, (time.time() - 25 * 3600, time.time() - 25 * 3600))
+    upload(caseworker, csv_file(family_rows(1)))
+    remaining = list((tmp_path / "imports").iterdir())
+    assert old not in remaining and len(remaining) == 1

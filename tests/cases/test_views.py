@@ -332,3 +332,31 @@ def test_iom_sees_the_household_but_not_the_assessments(people, client_for, gree
     assert "Ahmad" in content
     assert "Assessments" not in content and "Elderly person" not in content
     assert 'name="to" value="ready_for_departure"' in content
+
+
+def test_remove_an_assessment_a_tie_and_a_document_with_a_reason(people, client_for, greek, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    by = people["caseworker_gr"]
+    person = greek.members.first()
+    assessment = services.vulnerability_assess(applicant=person, category="elderly", by=by)
+    tie = services.family_tie_add(applicant=person, state="DE", relationship="brother", status_there="resident", by=by)
+    document = services.document_upload(household=greek, kind="other", by=by,
+                                        upload=SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf"))
+    client = client_for(by)
+    url = reverse("cases:remove", args=[greek.pk, "vulnerability", assessment.pk])
+    response = client.post(url, {"confirm": "on"})
+    assert "This field is required." in response.content.decode()
+    assert client.post(url, {"confirm": "on", "reason": "Entered by mistake"}).status_code == 302
+    assert client.post(reverse("cases:remove", args=[greek.pk, "family-tie", tie.pk]), {"confirm": "on"}).status_code == 302
+    assert client.post(reverse("cases:remove", args=[greek.pk, "document", document.pk]),
+                       {"confirm": "on", "reason": "Wrong file"}).status_code == 302
+    assert not person.vulnerabilities.exists() and not person.family_ties.exists() and not greek.documents.exists()
+    assert AuditEvent.objects.filter(action="applicant.vulnerability_remove").exists()
+    # Objects of another household are not reachable through this one.
+    other = household("GR", by=by)
+    foreign = services.vulnerability_assess(applicant=other.members.first(), category="elderly", by=by)
+    assert client.get(reverse("cases:remove", args=[greek.pk, "vulnerability", foreign.pk])).status_code == 404
+    assert client_for(people["caseworker_it"]).get(
+        reverse("cases:remove", args=[other.pk, "vulnerability", foreign.pk])).status_code == 404
