@@ -1,13 +1,13 @@
 import pytest
-from django.core.management import call_command
 
+from relocation import demo
 from relocation.demo import DEMO_USERS
 
 pytestmark = pytest.mark.browser
 
 
 def test_every_demo_user_logs_in_and_sees_their_home(transactional_db, page, login, settings):
-    call_command("seed_demo", verbosity=0)
+    demo.seed(demo.DemoWorld())  # the users only: the full world is tested in tests/*/test_demo.py
     for username in DEMO_USERS:
         login(username, settings.DEMO_PASSWORD)
         assert "/accounts/login/" not in page.url, username
@@ -19,7 +19,7 @@ def test_every_demo_user_logs_in_and_sees_their_home(transactional_db, page, log
 
 
 def test_a_wrong_password_is_refused_with_a_message(transactional_db, page, login):
-    call_command("seed_demo", verbosity=0)
+    demo.seed(demo.DemoWorld())  # the users only: the full world is tested in tests/*/test_demo.py
     login("coordinator", "not-the-password")
     assert "/accounts/login/" in page.url
     assert page.get_by_text("Please enter a correct username and password").is_visible()
