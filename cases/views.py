@@ -75,11 +75,16 @@ def _editable_states(access) -> list[str]:
 # -- the work queue --------------------------------------------------------------------------------
 
 
+# The status is chosen with the tabs (kept as a hidden field when the filters change).
 FILTER_FIELDS = [
-    "q", "status", "frontline_state", "site", "nationality", "composition", "vulnerability", "vulnerable",
+    "q", "frontline_state", "site", "nationality", "composition", "vulnerability", "vulnerable",
     "has_family_ties", "has_cultural_ties",
 ]
 PAGE_SIZES = (25, 50, 100)
+
+
+# The empty choice of a select and the "unknown" of a yes/no select both mean: no filter.
+ANY = {"", "unknown"}
 
 
 def fast_widget(bound) -> str:
@@ -96,7 +101,10 @@ def fast_widget(bound) -> str:
         selected = {""}
     options = format_html_join(
         "", '<option value="{}"{}>{}</option>',
-        ((str(v), mark_safe(" selected") if str(v) in selected else "", label) for v, label in widget.choices),
+        (
+            (str(v), mark_safe(" selected") if str(v) in selected else "", _("Any") if str(v) in ANY else label)
+            for v, label in widget.choices
+        ),
     )
     return format_html(
         '<select name="{}" id="{}"{}{}>{}</select>', bound.html_name, bound.auto_id,
@@ -132,7 +140,9 @@ def queue(request):
         if counts.get(value) or value in (CaseStatus.IDENTIFIED, CaseStatus.AVAILABLE)
     ]
     if not request.GET.get("ordering"):
-        qs = qs.order_by("registered_on", "pk")
+        # In one status, who has waited longest comes first; across statuses, the newest cases.
+        one_status = len([v for v in request.GET.getlist("status") if v]) == 1
+        qs = qs.order_by("registered_on", "pk") if one_status else qs.order_by("-registered_on", "-pk")
     members = Applicant.objects.order_by("id").only(
         "id", "household_id", "given_name", "family_name", "given_name_native", "family_name_native",
         "nationality_id", "registration_number",
@@ -156,6 +166,7 @@ def queue(request):
         "tabs": tabs,
         "total_count": sum(counts.values()),
         "current_status": request.GET.get("status", "") if len(request.GET.getlist("status")) == 1 else "",
+        "statuses": [v for v in request.GET.getlist("status") if v],
         "querystring": params.urlencode(),
         "tab_querystring": tab_params.urlencode(),
         "can_register": bool(_editable_states(access)),
