@@ -30,6 +30,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -96,9 +97,19 @@ def open_pledges(today: dt.date, pledge_ids=None):
     return qs.order_by("pk")
 
 
+def _rows(qs) -> list[tuple]:
+    """The rows of a ``values_list`` queryset as plain tuples, straight from the cursor: the
+    same SQL without Django's per-row conversion (10,000 households: seconds saved). Only for
+    columns the driver already returns as the right Python type (ints, strings, dates)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def household_rows(households, today: dt.date) -> tuple[list[dict], dict[int, int]]:
     """Contract rows for a queryset of households (seven queries), and their versions."""
-    base = list(
+    base = _rows(
         households.order_by("pk").values_list(
             "pk", "frontline_state_id", "size", "composition", "registered_on", "version"
         )
@@ -108,8 +119,9 @@ def household_rows(households, today: dt.date) -> tuple[list[dict], dict[int, in
         return [], {}
     nationality: dict[int, str] = {}
     member_household: dict[int, int] = {}
-    for applicant_id, household_id, relationship, country in (
-        Applicant.objects.filter(household_id__in=ids)
+    households_ids = households.values("pk")
+    for applicant_id, household_id, relationship, country in _rows(
+        Applicant.objects.filter(household_id__in=households_ids)
         .order_by("household_id", "id")
         .values_list("id", "household_id", "relationship_to_principal", "nationality_id")
     ):
@@ -117,33 +129,35 @@ def household_rows(households, today: dt.date) -> tuple[list[dict], dict[int, in
         if household_id not in nationality or relationship == Relationship.PRINCIPAL:
             nationality[household_id] = country
     languages: dict[int, set[str]] = defaultdict(set)
-    for household_id, code in Applicant.languages.through.objects.filter(
-        applicant__household_id__in=ids
-    ).values_list("applicant__household_id", "language_id"):
+    for household_id, code in _rows(Applicant.languages.through.objects.filter(
+        applicant__household_id__in=households_ids
+    ).values_list("applicant__household_id", "language_id")):
         if _LANGUAGE.match(code or ""):
             languages[household_id].add(code)
     vulnerabilities: dict[int, set[str]] = defaultdict(set)
     vulnerable: dict[int, set[int]] = defaultdict(set)
-    for applicant_id, category in VulnerabilityAssessment.objects.filter(
-        applicant__household_id__in=ids
-    ).values_list("applicant_id", "category_id"):
-        household_id = member_household[applicant_id]
+    for applicant_id, category in _rows(VulnerabilityAssessment.objects.filter(
+        applicant__household_id__in=households_ids
+    ).values_list("applicant_id", "category_id")):
+        household_id = member_household.get(applicant_id)
+        if household_id is None:
+            continue  # a member added after the members were read; the next run sees it
         vulnerabilities[household_id].add(category)
         vulnerable[household_id].add(applicant_id)
     family: dict[int, set[str]] = defaultdict(set)
-    for household_id, code in FamilyTie.objects.filter(applicant__household_id__in=ids).values_list(
+    for household_id, code in _rows(FamilyTie.objects.filter(applicant__household_id__in=households_ids).values_list(
         "applicant__household_id", "state_id"
-    ):
+    )):
         family[household_id].add(code)
     cultural: dict[int, set[str]] = defaultdict(set)
-    for household_id, code in CulturalTie.objects.filter(applicant__household_id__in=ids).values_list(
+    for household_id, code in _rows(CulturalTie.objects.filter(applicant__household_id__in=households_ids).values_list(
         "applicant__household_id", "state_id"
-    ):
+    )):
         cultural[household_id].add(code)
     excluded: dict[int, set[str]] = defaultdict(set)
-    for household_id, code in Household.excluded_states.through.objects.filter(household_id__in=ids).values_list(
-        "household_id", "country_id"
-    ):
+    for household_id, code in _rows(Household.excluded_states.through.objects.filter(
+        household_id__in=households_ids
+    ).values_list("household_id", "country_id")):
         excluded[household_id].add(code)
 
     rows = []
