@@ -28,7 +28,7 @@ from cases.models import EXIT_STATUSES, PIPELINE, CaseStatus, Household
 from relocation.models import Country
 
 from . import services
-from .models import Placement, Pledge, PledgeVersion, SolidarityCycle, StageStay
+from .models import Placement, Pledge, PledgeVersion, SolidarityCycle, StageStay, StageStayMonth
 
 NO_QUOTA = "—"
 # Figures read from the stays are cached under the stays' version, so a hit is never stale.
@@ -366,22 +366,36 @@ def _month_of(value) -> dt.date:
 def _median_days_per_stage(end: dt.datetime) -> dict[str, tuple[Decimal | None, int]]:
     """{status: (median days, number of completed stays)} over the stays that ended before ``end``.
 
-    One query: the number of stays per (status, whole days spent), from which the medians
-    follow exactly in whole days (or a half day between two) in Python."""
-    histogram: dict[str, list[tuple[int, int]]] = {}
-    rows = (
-        StageStay.objects.filter(left_at__lt=end)
+    Two queries: the monthly histograms (``StageStayMonth``) of the months before the one
+    ``end`` falls in, and that month's stays read raw; the medians follow exactly, in whole
+    days (or a half day between two), in Python."""
+    last_day = (timezone.localtime(end) - dt.timedelta(microseconds=1)).date()
+    month = last_day.replace(day=1)
+    month_start = timezone.make_aware(dt.datetime.combine(month, dt.time.min))
+    counts: dict[tuple[str, int], int] = {}
+    earlier = (
+        StageStayMonth.objects.filter(month__lt=month)
+        .values_list("status", "days")
+        .annotate(stays=Sum("stays"))
+        .order_by()
+    )
+    this_month = (
+        StageStay.objects.filter(left_at__gte=month_start, left_at__lt=end)
         .annotate(days=F("hours") / 24)
         .values_list("status", "days")
         .annotate(stays=Count("*"))
-        .order_by("status", "days")
+        .order_by()
     )
-    for status, days, stays in rows:
+    for rows in (earlier, this_month):
+        for status, days, stays in rows:
+            counts[status, days] = counts.get((status, days), 0) + stays
+    histogram: dict[str, list[tuple[int, int]]] = {}
+    for (status, days), stays in sorted(counts.items()):
         histogram.setdefault(status, []).append((days, stays))
     result = {}
-    for status, counts in histogram.items():
-        total = sum(n for _days, n in counts)
-        result[status] = (_days(_median_of_counts(counts, total)), total)
+    for status, pairs in histogram.items():
+        total = sum(n for _days, n in pairs)
+        result[status] = (_days(_median_of_counts(pairs, total)), total)
     return result
 
 

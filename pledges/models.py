@@ -385,3 +385,25 @@ class StageStay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.status} {self.entered_at:%Y-%m-%d}"
+
+
+class StageStayMonth(models.Model):
+    """How many stays at a status, ended in a month, lasted a number of whole days: the
+    dashboard's medians read these few rows for complete months (and the current month's
+    stays raw) instead of every stay. Kept in step with ``StageStay`` by the same sync."""
+
+    status = models.CharField(_("status"), max_length=32)
+    month = models.DateField(_("month the stays ended"))
+    days = models.PositiveIntegerField(_("whole days at the status"))
+    stays = models.PositiveIntegerField(_("stays"))
+
+    class Meta:
+        verbose_name = _("stays at a stage per month")
+        constraints = [
+            models.UniqueConstraint(fields=["status", "month", "days"], name="stagestaymonth_unique"),
+            models.CheckConstraint(condition=Q(stays__gt=0), name="stagestaymonth_stays_positive"),
+        ]
+        indexes = [models.Index(fields=["month", "status", "days", "stays"], name="stagestaymonth_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.month:%Y-%m} {self.days}d: {self.stays}"

@@ -377,8 +377,51 @@ def _unread_households() -> set[int] | None:
     return set(StatusChange.objects.filter(pk__in=recent).values_list("household_id", flat=True))
 
 
+def stay_month(left_at: dt.datetime) -> dt.date:
+    """The month (in the current time zone) a stay that ended at ``left_at`` counts in."""
+    return timezone.localtime(left_at).date().replace(day=1)
+
+
+def _month_counts(rows) -> dict[tuple[str, dt.date, int], int]:
+    """(status, left_at, hours) of closed stays -> {(status, month, whole days): stays}."""
+    counts: dict[tuple[str, dt.date, int], int] = {}
+    for status, left_at, hours in rows:
+        key = (status, stay_month(left_at), hours // 24)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _apply_month_counts(delta: dict[tuple[str, dt.date, int], int]) -> None:
+    from .models import StageStayMonth
+
+    delta = {key: n for key, n in delta.items() if n}
+    if not delta:
+        return
+    months = {month for _status, month, _days in delta}
+    existing = {
+        (row.status, row.month, row.days): row
+        for row in StageStayMonth.objects.filter(month__in=months)
+    }
+    created, updated, emptied = [], [], []
+    for key, n in delta.items():
+        row = existing.get(key)
+        if row is None:
+            if n < 0:
+                raise ValueError(f"stays per month out of step at {key}")
+            created.append(StageStayMonth(status=key[0], month=key[1], days=key[2], stays=n))
+        elif row.stays + n > 0:
+            row.stays += n
+            updated.append(row)
+        else:
+            emptied.append(row.pk)
+    StageStayMonth.objects.filter(pk__in=emptied).delete()
+    StageStayMonth.objects.bulk_update(updated, ["stays"], batch_size=2000)
+    StageStayMonth.objects.bulk_create(created, batch_size=5000)
+
+
 def stage_stays_sync() -> int:
-    """Bring ``StageStay`` up to date with ``cases.StatusChange``; returns the households rebuilt.
+    """Bring ``StageStay`` (and ``StageStayMonth``) up to date with ``cases.StatusChange``;
+    returns the households rebuilt.
 
     A derived projection, not a user's write (no audit row). Households with a status change
     not yet read get their stays rebuilt from their whole history, so a change that arrives
@@ -399,7 +442,11 @@ def stage_stays_sync() -> int:
         households = _unread_households()
         if households == set():
             return 0
+        delta: dict[tuple[str, dt.date, int], int] = {}
         if households is not None:
+            old = StageStay.objects.filter(household_id__in=households, left_at__isnull=False)
+            for key, n in _month_counts(old.values_list("status", "left_at", "hours")).items():
+                delta[key] = delta.get(key, 0) - n
             StageStay.objects.filter(household_id__in=households).delete()
         changes = StatusChange.objects.order_by("household_id", "at", "id")
         if households is not None:
@@ -419,7 +466,17 @@ def stage_stays_sync() -> int:
             stays.append(previous)
             if len(stays) >= 20000:
                 # Keep the last stay back: the household's next change may still close it.
-                StageStay.objects.bulk_create(stays[:-1], batch_size=5000)
+                _write_stays(stays[:-1], delta)
                 stays = stays[-1:]
-        StageStay.objects.bulk_create(stays, batch_size=5000)
+        _write_stays(stays, delta)
+        _apply_month_counts(delta)
     return rebuilt
+
+
+def _write_stays(stays, delta: dict) -> None:
+    from .models import StageStay
+
+    StageStay.objects.bulk_create(stays, batch_size=5000)
+    closed = ((s.status, s.left_at, s.hours) for s in stays if s.left_at is not None)
+    for key, n in _month_counts(closed).items():
+        delta[key] = delta.get(key, 0) + n

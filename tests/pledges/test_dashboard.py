@@ -199,3 +199,37 @@ def test_the_median_of_counted_values():
     assert _median_of_counts([(1, 1), (5, 1), (9, 1)], 3) == 5
     assert _median_of_counts([(1, 2), (5, 2)], 4) == 3
     assert _median_of_counts([(7, 10)], 10) == 7
+
+
+def _months_in_step():
+    from pledges.models import StageStay, StageStayMonth
+
+    closed = StageStay.objects.filter(left_at__isnull=False).values_list("status", "left_at", "hours")
+    expected = services._month_counts(closed)
+    actual = {(r.status, r.month, r.days): r.stays for r in StageStayMonth.objects.all()}
+    return expected == actual
+
+
+def test_monthly_histograms_stay_in_step_with_the_stays_and_give_the_same_medians(world):
+    import statistics
+
+    from pledges.figures import _median_days_per_stage, end_of_day
+    from pledges.models import StageStay
+
+    services.stage_stays_sync()
+    assert _months_in_step()
+    household = build_household(size=1, status="assessed")
+    for status, day in (("identified", "2023-01-30"), ("informed", "2023-02-03"), ("assessed", "2023-03-15")):
+        StatusChange.objects.create(household=household, to_status=status, at=at(day))
+    services.stage_stays_sync()
+    StatusChange.objects.create(household=household, to_status="informed", at=at("2023-02-01"))  # late
+    services.stage_stays_sync()
+    assert _months_in_step()
+    for day in ("2023-01-31", "2023-02-14", "2023-03-20", "2023-05-05", "2024-01-01"):
+        end = end_of_day(dt.date.fromisoformat(day))
+        raw: dict[str, list[int]] = {}
+        for status, hours in StageStay.objects.filter(left_at__lt=end).values_list("status", "hours"):
+            raw.setdefault(status, []).append(hours // 24)
+        expected = {status: (statistics.median(values), len(values)) for status, values in raw.items()}
+        fast = _median_days_per_stage(end)
+        assert {s: (float(m), n) for s, (m, n) in fast.items()} == {s: (float(m), n) for s, (m, n) in expected.items()}, day
