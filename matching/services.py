@@ -154,16 +154,21 @@ class _Heartbeat:
     def __init__(self, run_id: int, every: float = HEARTBEAT_SECONDS):
         self.run_id = run_id
         self.every = every
+        # Set while the engine solves: the bar then moves with the time spent against the limit.
+        self.solving_since: float | None = None
+        self.time_limit: float = 1.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"matching-heartbeat-{run_id}", daemon=True)
 
     def _beat(self) -> None:
         try:
             while not self._stop.wait(self.every):
+                fields: dict = {"heartbeat_at": timezone.now()}
+                if self.solving_since is not None:
+                    elapsed = time.monotonic() - self.solving_since
+                    fields["progress_percent"] = min(85, 30 + int(55 * elapsed / self.time_limit))
                 try:
-                    MatchingRun.objects.filter(pk=self.run_id, status=MatchingRun.Status.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    )
+                    MatchingRun.objects.filter(pk=self.run_id, status=MatchingRun.Status.RUNNING).update(**fields)
                 except Exception:  # e.g. SQLite busy while the result is stored: beat again later
                     log.warning("matching heartbeat missed for run %s", self.run_id, exc_info=True)
         finally:
@@ -227,7 +232,7 @@ def run_execute(*, run_id: int, heartbeat: bool = True) -> bool:
         return False
     run = MatchingRun.objects.get(pk=run_id)
     try:
-        with _Heartbeat(run_id) if heartbeat else contextlib.nullcontext():
+        with _Heartbeat(run_id) if heartbeat else contextlib.nullcontext() as beat:
             t0 = time.perf_counter()
             built = inputs.build_instance(
                 frontline_states=run.frontline_states, pledge_ids=run.pledge_ids, weights=run.weights
@@ -247,6 +252,8 @@ def run_execute(*, run_id: int, heartbeat: bool = True) -> bool:
             if not _pause_for_tests(run_id):
                 return False
             t1 = time.perf_counter()
+            if beat is not None:
+                beat.time_limit, beat.solving_since = float(run.time_limit_seconds), time.monotonic()
             instance = parse_instance(built.instance)
             result = solve(instance, time_limit=run.time_limit_seconds)
             t_exact = time.perf_counter()
@@ -254,6 +261,8 @@ def run_execute(*, run_id: int, heartbeat: bool = True) -> bool:
             t_greedy = time.perf_counter()
             why = explain(instance, result)
             solve_seconds = time.perf_counter() - t1
+            if beat is not None:
+                beat.solving_since = None
             if not _progress(run_id, _("Storing the proposals."), 90):
                 return False
             t2 = time.perf_counter()
