@@ -1,26 +1,29 @@
-"""The exact method: LP relaxation, Lagrangian bound, and integer programs over the margin.
+"""The exact method: LP relaxation, dual bound, a dive, and integer programs over the margin.
 
 Outline (docs/matching-engine.md has the full argument):
 
 1. Group households into interchangeable classes and build the aggregated integer program
-   (:mod:`.aggregate`); solve its LP relaxation with HiGHS.
-2. From the LP's capacity and quota prices compute the Lagrangian bound ``D`` ourselves:
-   ``D = sum(price * places) + sum_h max(0, max_p value(h, p) - size_h * price_p)``. It holds
-   for any non-negative prices, so it is an honest upper bound whatever the LP's tolerances.
-3. The same prices say, for every household and pledge, how much a choice costs against ``D``
-   (its *penalty*). A solution whose choices have total penalty ``> tau`` is worth less than
-   ``D - tau``. So the integer program restricted to choices with penalty ``<= tau`` (the
-   households near the margin; everyone well above it is placed, everyone well below is left
-   out) is small, and HiGHS solves it in well under a second. If its optimum ``L`` satisfies
-   ``D - L <= tau``, nothing outside the restriction can beat it: ``L`` is optimal. Otherwise
-   ``tau`` grows and the next, larger program starts from ``L``. The proven bound is always
+   (:mod:`.aggregate`, capacities and quotas lowered to what whole households can fill);
+   solve its LP relaxation with HiGHS.
+2. From the LP's prices ``y`` (free on the class rows, >= 0 on capacities and quotas) compute
+   the bound ourselves: reduced profits ``r = c - A'y`` and
+   ``D = y . row_upper + sum_j upper_j max(0, r_j)``. It holds for any such prices, so it is an
+   honest upper bound whatever the LP's tolerances, and equals the LP optimum at its prices.
+3. A dive turns the LP into integral counts: households the LP split between pledges are sent
+   to one of them while places allow, the LP re-balancing the rest; the result, turned into
+   households and each pledge repacked exactly (:mod:`.repack`), is the first incumbent.
+4. Every solution is worth ``D`` minus its distance from the bound, priced by ``|r_j|`` per
+   unit a column moves. So the program in which columns with ``|r_j| > tau`` stay where ``D``
+   puts them contains every solution better than ``D - tau``. It is small, and HiGHS solves it
+   (from the incumbent when it fits). With its optimum ``L``: if ``D - L <= tau`` nothing
+   outside can beat ``L``, which is optimal; otherwise ``tau`` grows. The proven bound is
    ``max(bound of the restricted program, D - tau)``, never more than ``D``.
-4. When the restriction has grown to nothing, the program is the full aggregated model and its
-   bound is the solver's own. A time limit stops the loop with the best solution so far.
+5. When the restriction has grown to most of the model, the whole program is solved and its
+   bound is HiGHS's own. A time limit stops the loop with the best solution so far.
 
 Everything is deterministic: HiGHS is deterministic for a given model, the model is built in
 a fixed order, and counts are turned into households by a fixed order (best base value first,
-then household id).
+then household id). Only a wall-clock limit that cuts a step short makes a run differ.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from .repack import eligible_lists, repack_all
 MIP_REL_GAP = 1e-7  # the contract's "optimal" is a relative gap of 1e-6; leave room for it
 START_TAU_REL = 5e-6
 FULL_MODEL_SHARE = 0.5
-DIVE_SHARE = 0.2  # of a time limit, at most, for the dive
+DIVE_ROUNDS = 60
 
 
 @dataclass(slots=True)
@@ -55,7 +58,7 @@ class Outcome:
 def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     started = time.perf_counter()
     # Keep a little of the limit for turning the last solution into households.
-    reserve = 0.0 if time_limit is None else min(1.0, 0.1 * time_limit)
+    reserve = 0.0 if time_limit is None else min(3.0, 0.1 * time_limit)
     deadline = math.inf if time_limit is None else started + time_limit - reserve
 
     def remaining() -> float:
@@ -67,11 +70,6 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     if model.n_y == 0:
         return Outcome([UNPLACED] * n_households, 0.0)
 
-    # The greedy answer is the fallback and the first incumbent (after taking, within each
-    # class, the best households for the same counts, which can only raise its value).
-    best_y = counts_of(model, classes, greedy(prep), n_households)
-    best = assignment_from_counts(prep, model, classes, best_y)
-    best_value = assignment_value(prep, best)
 
     # 1. LP relaxation.
     h = new_highs(remaining() if time_limit is not None else None)
@@ -79,28 +77,31 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     h.run()
     log = [{"step": "lp", "status": status_name(h), "seconds": time.perf_counter() - started}]
     if not is_optimal(h):
+        # No LP in time: the greedy answer (with, within each class, the best households for
+        # the same counts, which can only raise its value) and the trivial bound.
+        best_y = counts_of(model, classes, greedy(prep), n_households)
+        best = assignment_from_counts(prep, model, classes, best_y)
+        best_value = assignment_value(prep, best)
         bound = trivial_bound(prep)
         return Outcome(best, max(bound, best_value), timed_out=True, log=log)
     lp_solution = h.getSolution()
     prices = price_vector(model, np.asarray(lp_solution.row_dual))
     # Dive: round the fractional counts down, re-solve the LP (warm), until it is integral.
-    def rounded_value(y):
-        return assignment_value(prep, assignment_from_counts(prep, model, classes, y))
+    def rounded_value(y):  # the aggregated program's value of integral counts
+        return float(model.cost @ full_vector(model, classes, y))
 
-    dive_deadline = deadline
-    if time_limit is not None:
-        dive_deadline = min(deadline, started + DIVE_SHARE * time_limit)
-    y_dive = dive(h, model, np.asarray(lp_solution.col_value), dive_deadline, rounded_value)
+    # A short limit allows fewer rounds (a count, not a clock: the result must not depend on
+    # the machine's speed when the solve ends before its limit).
+    rounds = DIVE_ROUNDS if time_limit is None else int(min(DIVE_ROUNDS, max(5, 4 * time_limit)))
+    y_dive = dive(h, model, np.asarray(lp_solution.col_value), deadline, rounded_value, rounds)
     candidate = assignment_from_counts(prep, model, classes, y_dive)
     log[-1]["rounded"] = assignment_value(prep, candidate)
     log[-1]["seconds_after_dive"] = time.perf_counter() - started
     eligible_for = eligible_lists(prep)
     repack_all(prep, candidate, eligible_for, deadline=deadline)
-    value = assignment_value(prep, candidate)
-    if value > best_value:
-        best, best_value = candidate, value
-        best_y = counts_of(model, classes, best, n_households)
-    log[-1]["repacked"] = value
+    best, best_value = candidate, assignment_value(prep, candidate)
+    best_y = counts_of(model, classes, best, n_households)
+    log[-1]["repacked"] = best_value
     log[-1]["seconds_after_repack"] = time.perf_counter() - started
     del h, lp_solution
 
@@ -133,7 +134,8 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             )
         )
         start_x = full_vector(model, classes, best_y)
-        if _inside(model, start_x, lower, upper, row_lower):
+        entry_start = _inside(model, start_x, lower, upper, row_lower)
+        if entry_start:
             set_start(h, start_x)
         value_before = best_value
         h.run()
@@ -144,6 +146,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             "tau": tau,
             "free_columns": int(free),
             "restricted": restricted,
+            "started_from_incumbent": bool(entry_start),
             "status": status_name(h),
             "seconds": time.perf_counter() - started,
         }

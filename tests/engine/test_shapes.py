@@ -184,8 +184,8 @@ def test_shape_with_places_above_demand_places_every_eligible_household():
 
 
 def test_time_limit_on_small_pledges_is_honest():
-    inst = parse_instance(generate_instance(600, seed=5, shape="small-pledges"))
-    cut = solve(inst, time_limit=0.1)
+    inst = parse_instance(generate_instance(300, seed=7, shape="small-pledges"))
+    cut = solve(inst, time_limit=0.05)
     full = solve(inst, time_limit=120)
     assert full.status == "optimal"
     assert not feasibility_violations(inst, indices(inst, cut))
