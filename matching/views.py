@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -131,7 +131,7 @@ def _decide(request, run: MatchingRun):
         filters = {**form.filters(), "status": Proposal.Status.PENDING}
         ids = list(selectors.proposals_of(run, filters=filters).values_list("pk", flat=True))
         action = "confirm"
-    back = request.POST.get("back") or ""
+    back = QueryDict(request.POST.get("back") or "").urlencode()  # the review's filters, re-encoded
     target = f"{request.path}?{back}" if back else request.path
     if action not in ("confirm", "discard") or not ids:
         messages.error(request, _("Choose at least one proposal and what to do with it."))

@@ -159,3 +159,13 @@ def test_the_run_list_queries_do_not_grow_with_the_number_of_runs(finished_run, 
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert len(response.context["runs"]) == 6
+
+
+def test_deciding_returns_to_the_same_filtered_review(finished_run, people, client_for):
+    proposal = finished_run.proposals.filter(pledge_state_id="DE").first()
+    url = reverse("matching:run_review", args=[finished_run.pk])
+    response = client_for(people["coordinator"]).post(
+        url, {"one": f"discard:{proposal.pk}", "back": "pledge_state=DE&sort=persons\r\nX-Evil: 1"}
+    )
+    assert response.status_code == 302
+    assert response.url.startswith(url + "?pledge_state=DE&sort=persons") and "\n" not in response.url
