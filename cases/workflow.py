@@ -14,7 +14,7 @@ rule it enforces when it is not met. ``ctx`` holds what the caller passed (``rea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -79,6 +79,17 @@ def register_transition(
     )
     _REGISTRY.append(transition)
     return transition
+
+
+def add_requirements(name: str, *requirements: Requirement) -> Transition:
+    """Add requirements to the registered transition called ``name`` (a higher floor's rules,
+    e.g. the missions floor's transfer and journey checks, registered from its AppConfig.ready)."""
+    for index, transition in enumerate(_REGISTRY):
+        if transition.name == name:
+            new = [r for r in requirements if r not in transition.requirements]
+            _REGISTRY[index] = replace(transition, requirements=transition.requirements + tuple(new))
+            return _REGISTRY[index]
+    raise LookupError(f"no transition named {name!r}")
 
 
 def transitions() -> list[Transition]:
