@@ -252,6 +252,9 @@ class FairShareSerializer(serializers.Serializer):
                                    help_text="Percent: 50% population share + 50% GDP share.")
     fair_relocations = serializers.IntegerField()
     fair_financial_eur = serializers.IntegerField()
+    fair_equivalents = serializers.IntegerField(
+        help_text="Share of the whole pool in relocation equivalents (relocations + EUR / value of one relocation)."
+    )
     pledged_places = serializers.IntegerField()
     pledged_financial_eur = serializers.IntegerField()
     pledged_alternative_eur = serializers.IntegerField()

@@ -7,11 +7,13 @@ as colour, and a legend names them in text.
 
 from __future__ import annotations
 
+import math
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 760
-LABEL_WIDTH = 200
+LABEL_WIDTH = 250
 VALUE_GAP = 60
 BAR_HEIGHT = 14
 
@@ -89,7 +91,7 @@ def bars(
 def line(*, chart_id: str, title: str, desc: str, points: list[tuple[str, int]]) -> SafeString:
     """A rising line of cumulative values with a dot and label per point."""
     height, top, bottom = 300, 20, 50
-    left, right = 70, 20
+    left, right = 70, 40
     out = _open(chart_id, title, desc, height)
     if not points:
         out.append(f'<text x="{left}" y="{height / 2}" class="chart-label">–</text></svg>')
@@ -109,11 +111,11 @@ def line(*, chart_id: str, title: str, desc: str, points: list[tuple[str, int]])
         )
     path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(xy(i, v) for i, (_, v) in enumerate(points)))
     out.append(f'<path d="{path}" class="chart-line"/>')
-    label_every = max(1, len(points) // 12)
+    label_every = max(1, math.ceil(64 / step))  # month labels need about 64 px each
     for i, (label, value) in enumerate(points):
         x, y = xy(i, value)
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" class="chart-dot"/>')
-        if i % label_every == 0 or i == len(points) - 1:
+        if (len(points) - 1 - i) % label_every == 0:  # counted back from the latest month
             out.append(
                 f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="middle" class="chart-value">{escape(label)}</text>'
             )

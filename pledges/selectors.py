@@ -129,6 +129,7 @@ class FairShare:
     key: Decimal = Decimal(0)
     fair_relocations: int = 0
     fair_financial_eur: int = 0
+    fair_equivalents: int = 0
     pledged_places: int = 0
     pledged_financial_eur: int = 0
     pledged_alternative_eur: int = 0
@@ -137,9 +138,9 @@ class FairShare:
 
     @property
     def percent_of_fair_share(self) -> Decimal | None:
-        if not self.fair_relocations:
+        if not self.fair_equivalents:
             return None
-        return (Decimal(self.equivalent_relocations) * 100 / Decimal(self.fair_relocations)).quantize(Decimal("0.1"))
+        return (Decimal(self.equivalent_relocations) * 100 / Decimal(self.fair_equivalents)).quantize(Decimal("0.1"))
 
 
 @dataclass
@@ -151,7 +152,7 @@ class FairShareTable:
 
     @property
     def totals(self) -> dict[str, int]:
-        keys = ("fair_relocations", "fair_financial_eur", "pledged_places", "pledged_financial_eur",
+        keys = ("fair_relocations", "fair_financial_eur", "fair_equivalents", "pledged_places", "pledged_financial_eur",
                 "pledged_alternative_eur", "equivalent_relocations")
         return {k: sum(getattr(r, k) for r in self.rows) for k in keys}
 
@@ -163,7 +164,9 @@ def _quantize(value: Decimal) -> Decimal:
 def fair_shares(cycle: SolidarityCycle) -> FairShareTable:
     """Each Member State's share of the pool: 50% population share + 50% GDP share over the
     Member States with reference figures, applied to the cycle's targets; and what each state
-    pledged, with EUR converted at the cycle's value of one relocation. Three queries."""
+    pledged, with EUR converted at the cycle's value of one relocation, against its share of
+    the whole pool in the same unit (relocation target + financial target / value of one
+    relocation). Three queries."""
     year = cycle.reference_year or cycle.starts_on.year
     latest: dict[str, StateReferenceFigure] = {}
     for figure in StateReferenceFigure.objects.filter(year__lte=year).order_by("year"):
@@ -171,6 +174,11 @@ def fair_shares(cycle: SolidarityCycle) -> FairShareTable:
     names = dict(Country.objects.filter(is_eu_plus=True).values_list("code", "name"))
     table = FairShareTable(cycle=cycle, year=max((f.year for f in latest.values()), default=None))
     table.sources = sorted({f.source for f in latest.values()})
+    # The whole pool in relocation equivalents: a state may meet its share with any mix of
+    # relocations, money and alternative measures (Art. 56(2): of equal value).
+    pool_equivalents = Decimal(cycle.target_relocations or 0) + Decimal(cycle.target_financial_eur or 0) / Decimal(
+        cycle.per_person_value_eur
+    )
     total_pop = sum(f.population for f in latest.values())
     total_gdp = sum(f.gdp_eur_million for f in latest.values())
     rows: dict[str, FairShare] = {}
@@ -188,6 +196,7 @@ def fair_shares(cycle: SolidarityCycle) -> FairShareTable:
             key=_quantize(key * 100),
             fair_relocations=round(key * (cycle.target_relocations or 0)),
             fair_financial_eur=round(key * (cycle.target_financial_eur or 0)),
+            fair_equivalents=round(key * pool_equivalents),
         )
     pledged = (
         Pledge.objects.filter(cycle=cycle, status__in=Pledge.COUNTED_STATUSES)

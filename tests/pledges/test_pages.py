@@ -118,3 +118,13 @@ def test_fair_shares_follow_annex_i(people, client_for, pool):
     assert not no.in_key and no.pledged_places == 100
     page = client_for(people["commission"]).get(reverse("pledges:fair_shares"), {"cycle": "pool-2026"})
     assert "Germany" in page.content.decode() and "30,000" in page.content.decode()
+
+
+def test_the_fair_share_counts_the_whole_pool_in_relocation_equivalents(pool):
+    from pledges.selectors import fair_shares
+
+    services.pledge_record(cycle=pool, state_code="AT", kind="financial", by=None, fields={"amount_eur": 40_000_000})
+    at = next(r for r in fair_shares(pool).rows if r.state == "AT")
+    # 30,000 relocations + EUR 600 million / EUR 20,000 = 60,000 relocation equivalents.
+    assert abs(at.fair_equivalents - float(at.key) * 600) < 2
+    assert abs(float(at.percent_of_fair_share) - 2000 * 100 / at.fair_equivalents) < 0.1
