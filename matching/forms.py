@@ -56,6 +56,7 @@ class RunStartForm(forms.Form):
 
 
 class ProposalFilterForm(forms.Form):
+    pledge = forms.ChoiceField(label=_("Pledge"), required=False)
     pledge_state = forms.ChoiceField(label=_("Pledging state"), required=False)
     frontline_state = forms.ChoiceField(label=_("Frontline state"), required=False)
     composition = forms.ChoiceField(
@@ -77,8 +78,10 @@ class ProposalFilterForm(forms.Form):
                  ("vulnerable", _("Vulnerable members")), ("case", _("Case number")), ("pledge", _("Pledge"))],
     )
 
-    def __init__(self, *args, states: list[tuple[str, str]], frontline: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, states: list[tuple[str, str]], frontline: list[tuple[str, str]],
+                 pledges: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["pledge"].choices = [("", _("Any"))] + list(pledges)
         self.fields["pledge_state"].choices = [("", _("Any"))] + states
         self.fields["frontline_state"].choices = [("", _("Any"))] + frontline
 

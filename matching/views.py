@@ -96,9 +96,12 @@ def run_cancel(request, pk: int):
 
 
 def _filter_form(request, run: MatchingRun, data) -> ProposalFilterForm:
-    pairs = run.proposals.order_by().values_list("pledge_state_id", "pledge_state__name").distinct()
+    rows = run.proposals.order_by().values_list("pledge_id", "pledge_state_id", "pledge_state__name").distinct()
+    rows = sorted(rows, key=lambda r: (r[2], r[0]))
+    states = list(dict.fromkeys((code, name) for _pk, code, name in rows))
+    pledges = [(str(pk), f"{name} · #{pk}") for pk, _code, name in rows]
     frontline = Country.objects.filter(code__in=run.frontline_states).order_by("name").values_list("code", "name")
-    return ProposalFilterForm(data, states=sorted(pairs, key=lambda p: p[1]), frontline=list(frontline))
+    return ProposalFilterForm(data, states=states, frontline=list(frontline), pledges=pledges)
 
 
 @coordinator_only

@@ -169,3 +169,12 @@ def test_deciding_returns_to_the_same_filtered_review(finished_run, people, clie
     )
     assert response.status_code == 302
     assert response.url.startswith(url + "?pledge_state=DE&sort=persons") and "\n" not in response.url
+
+
+def test_review_filters_by_pledge(finished_run, people, client_for):
+    de = finished_run.proposals.filter(pledge_state_id="DE").first().pledge_id
+    response = client_for(people["coordinator"]).get(
+        reverse("matching:run_review", args=[finished_run.pk]) + f"?pledge={de}"
+    )
+    shown = {p.pledge_id for p in response.context["proposals"]}
+    assert shown == {de}
