@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases import services
@@ -360,3 +362,22 @@ def test_remove_an_assessment_a_tie_and_a_document_with_a_reason(people, client_
     assert client.get(reverse("cases:remove", args=[greek.pk, "vulnerability", foreign.pk])).status_code == 404
     assert client_for(people["caseworker_it"]).get(
         reverse("cases:remove", args=[other.pk, "vulnerability", foreign.pk])).status_code == 404
+
+
+def test_case_page_queries_do_not_grow_with_the_members(people, client_for):
+    by = people["caseworker_gr"]
+    small = household("GR", by=by, members=family_of_four("GR")[:1])
+    big = household("GR", by=by, members=family_of_four("GR") + [member(f"Child{i}", dob=dt.date(2015, 1, i + 1),
+                                                                        relationship="child") for i in range(4)])
+    for h in (small, big):
+        for person in h.members.all():
+            services.vulnerability_assess(applicant=person, category="elderly", by=by)
+            services.consent_record(applicant=person, given=True, how_recorded="signed_form", by=by)
+    client = client_for(by)
+    counts = []
+    for h in (small, big):
+        client.get(reverse("cases:household", args=[h.pk]))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("cases:household", args=[h.pk])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
