@@ -80,7 +80,10 @@ class UnplacedSerializer(serializers.ModelSerializer):
 
 
 class ProposalIdsSerializer(serializers.Serializer):
-    proposals = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False)
+    proposals = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=500,
+        help_text="At most 500 proposal ids per request.",
+    )
 
 
 class StaleSerializer(serializers.Serializer):

@@ -50,6 +50,11 @@ HEARTBEAT_SECONDS = float(getattr(settings, "MATCHING_HEARTBEAT_SECONDS", 5))
 PAUSE_ENV = "MATCHING_TEST_PAUSE_SECONDS"
 
 
+# Confirming takes some 20-40 ms per proposal (workflow rules, row locks, ledger, audit): a
+# page or API request confirms at most this many, the best-scored first.
+MAX_CONFIRM_PER_REQUEST = 500
+
+
 class ProposalStale(Exception):
     """The proposal no longer holds: its household or pledge changed since the run."""
 

@@ -129,11 +129,16 @@ def _decide(request, run: MatchingRun):
     if request.POST.get("one"):
         action, _sep, one = request.POST["one"].partition(":")
         ids = [int(one)] if one.isdigit() else []
+    remaining = 0
     if action == "confirm_filtered":
         form = _filter_form(request, run, request.POST)
         filters = {**form.filters(), "status": Proposal.Status.PENDING}
         ids = list(selectors.proposals_of(run, filters=filters).values_list("pk", flat=True))
         action = "confirm"
+    if action == "confirm" and len(ids) > services.MAX_CONFIRM_PER_REQUEST:
+        ids = list(run.proposals.filter(pk__in=ids).order_by("-value", "pk")
+                   .values_list("pk", flat=True)[: services.MAX_CONFIRM_PER_REQUEST])
+        remaining = -1  # computed after the confirmations
     back = QueryDict(request.POST.get("back") or "").urlencode()  # the review's filters, re-encoded
     target = f"{request.path}?{back}" if back else request.path
     if action not in ("confirm", "discard") or not ids:
@@ -162,6 +167,12 @@ def _decide(request, run: MatchingRun):
         )
     for _pk, reason in decision.refused:
         messages.error(request, reason)
+    if remaining:
+        messages.info(
+            request,
+            _("At most %(max)s proposals are confirmed at once (the best-scored first); confirm again for the rest.")
+            % {"max": services.MAX_CONFIRM_PER_REQUEST},
+        )
     return redirect(target)
 
 

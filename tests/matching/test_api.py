@@ -82,3 +82,11 @@ def test_the_schema_lists_the_matching_endpoints(people, api_for):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = schema["paths"]
     assert "/api/matching-runs/{id}/confirm/" in paths and "/api/matching-runs/{id}/proposals/" in paths
+
+
+def test_the_api_confirms_at_most_500_proposals_per_request(finished_run, people, api_for):
+    response = api_for(people["coordinator"]).post(
+        f"/api/matching-runs/{finished_run.pk}/confirm/", {"proposals": list(range(1, 502))}, format="json"
+    )
+    assert response.status_code == 400
+    assert not finished_run.proposals.exclude(status="pending").exists()

@@ -178,3 +178,13 @@ def test_review_filters_by_pledge(finished_run, people, client_for):
     )
     shown = {p.pledge_id for p in response.context["proposals"]}
     assert shown == {de}
+
+
+def test_a_bulk_confirmation_is_capped_per_request(finished_run, people, client_for, monkeypatch):
+    monkeypatch.setattr(services, "MAX_CONFIRM_PER_REQUEST", 1)
+    best = finished_run.proposals.order_by("-value", "pk").first()
+    response = client_for(people["coordinator"]).post(
+        reverse("matching:run_review", args=[finished_run.pk]), {"action": "confirm_filtered"}, follow=True
+    )
+    assert list(finished_run.proposals.filter(status="confirmed")) == [best]
+    assert "confirm again for the rest" in response.content.decode()
