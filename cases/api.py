@@ -32,12 +32,14 @@ from .serializers import (
     EligibilitySerializer,
     ErrorSerializer,
     FamilyTieInputSerializer,
+    FamilyTieSerializer,
     HouseholdCreateSerializer,
     HouseholdDetailSerializer,
     HouseholdSerializer,
     HouseholdUpdateSerializer,
     InformationSessionSerializer,
     MergeSerializer,
+    ReasonSerializer,
     RemoveMemberSerializer,
     SecurityExclusionSerializer,
     SplitSerializer,
@@ -308,7 +310,7 @@ class ApplicantViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
             VulnerabilitySerializer(assessment, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=FamilyTieInputSerializer, responses={201: FamilyTieInputSerializer, **BAD_REQUEST})
+    @extend_schema(request=FamilyTieInputSerializer, responses={201: FamilyTieSerializer, **BAD_REQUEST})
     @action(detail=True, methods=["post"], url_path="family-ties")
     def family_ties(self, request, pk=None):
         applicant, data = self._write(request, FamilyTieInputSerializer)
@@ -316,7 +318,7 @@ class ApplicantViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
             applicant=applicant, state=data["state"].pk, relationship=data["relationship"],
             status_there=data["status_there"], by=request.user,
         )
-        return Response(FamilyTieInputSerializer(tie).data, status=status.HTTP_201_CREATED)
+        return Response(FamilyTieSerializer(tie).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CulturalTieSerializer, responses={201: CulturalTieSerializer, **BAD_REQUEST})
     @action(detail=True, methods=["post"], url_path="cultural-ties")
@@ -354,12 +356,37 @@ class ApplicantViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
         services.security_exclude(applicant=applicant, reason=data["reason"], by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=ReasonSerializer, responses={204: None, **BAD_REQUEST},
+                   summary="Remove a vulnerability assessment recorded in error")
+    @action(detail=True, methods=["post"], url_path=r"vulnerabilities/(?P<assessment_id>\d+)/remove")
+    def vulnerability_remove(self, request, pk=None, assessment_id=None):
+        applicant, data = self._write(request, ReasonSerializer)
+        assessment = get_or_404(applicant.vulnerabilities.all(), pk=assessment_id)
+        services.vulnerability_remove(assessment=assessment, by=request.user, reason=data["reason"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={204: None}, summary="Remove a family tie")
+    @action(detail=True, methods=["post"], url_path=r"family-ties/(?P<tie_id>\d+)/remove")
+    def family_tie_remove(self, request, pk=None, tie_id=None):
+        applicant = self._applicant()
+        _require_editor_role(request.user)
+        services.tie_remove(tie=get_or_404(applicant.family_ties.all(), pk=tie_id), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={204: None}, summary="Remove a cultural tie")
+    @action(detail=True, methods=["post"], url_path=r"cultural-ties/(?P<tie_id>\d+)/remove")
+    def cultural_tie_remove(self, request, pk=None, tie_id=None):
+        applicant = self._applicant()
+        _require_editor_role(request.user)
+        services.tie_remove(tie=get_or_404(applicant.cultural_ties.all(), pk=tie_id), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 @extend_schema_view(
     list=extend_schema(summary="Documents of households the user may see"),
     retrieve=extend_schema(summary="One document's description"),
 )
-class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated, CaseRoles]
     serializer_class = DocumentSerializer
 
@@ -369,6 +396,16 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def retrieve(self, request, *args, **kwargs):
         document = selectors.document_get_for_user(user=request.user, document_id=kwargs["pk"])
         return Response(DocumentSerializer(document).data)
+
+    @extend_schema(request=ReasonSerializer, responses={204: None, **BAD_REQUEST}, summary="Delete the document")
+    @action(detail=True, methods=["post"])
+    def remove(self, request, pk=None):
+        document = selectors.document_get_for_user(user=request.user, document_id=pk)
+        _require_editor_role(request.user)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.document_delete(document=document, by=request.user, reason=serializer.validated_data["reason"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="Download the file")
     @action(detail=True, methods=["get"])

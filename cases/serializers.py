@@ -85,6 +85,10 @@ class SecurityExclusionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
 class ApplicantSerializer(serializers.ModelSerializer):
     """A person, as lists and the household show them."""
 

@@ -11,6 +11,7 @@ from relocation.models import AuditEvent
 from . import builders
 
 S = CaseStatus
+pytestmark = pytest.mark.usefixtures("cases_rules_only")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -312,3 +313,36 @@ def test_every_endpoint_answers_404_to_those_who_may_not_see_the_household(api_f
         assert response.status_code == 404, who
     gr.refresh_from_db()
     assert (gr.status, gr.size, gr.site) == (S.IDENTIFIED, 4, "Ritsona")
+
+
+def test_assessments_ties_and_documents_can_be_removed_with_the_rules(
+    api_for, people, cw, gr, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    api = api_for(cw)
+    ahmad = gr.members.get(given_name="Ahmad")
+    vid = api.post(f"/api/applicants/{ahmad.pk}/vulnerabilities/", {"category": "elderly"}, format="json").json()["id"]
+    fid = api.post(f"/api/applicants/{ahmad.pk}/family-ties/",
+                   {"state": "BE", "relationship": "cousin", "status_there": "citizen"}, format="json").json()["id"]
+    cid = api.post(f"/api/applicants/{ahmad.pk}/cultural-ties/", {"state": "FR", "kind": "study"},
+                   format="json").json()["id"]
+    doc = api.post(url(gr, "documents/"), {"document_type": "other", "file": SimpleUploadedFile("a.pdf", PDF)},
+                   format="multipart").json()["id"]
+    gr.refresh_from_db()
+    assert (gr.vulnerable_members, gr.has_family_ties, gr.has_cultural_ties) == (1, True, True)
+    # Another state's caseworker cannot even see them.
+    other = api_for(people["caseworker_it"])
+    assert other.post(f"/api/applicants/{ahmad.pk}/family-ties/{fid}/remove/").status_code == 404
+    assert other.post(f"/api/documents/{doc}/remove/", {"reason": "x"}, format="json").status_code == 404
+    # A reason is required where the service asks for one.
+    assert api.post(f"/api/applicants/{ahmad.pk}/vulnerabilities/{vid}/remove/", {}, format="json").status_code == 400
+    assert api.post(f"/api/applicants/{ahmad.pk}/vulnerabilities/{vid}/remove/", {"reason": "Error"},
+                    format="json").status_code == 204
+    assert api.post(f"/api/applicants/{ahmad.pk}/family-ties/{fid}/remove/").status_code == 204
+    assert api.post(f"/api/applicants/{ahmad.pk}/cultural-ties/{cid}/remove/").status_code == 204
+    assert api.post(f"/api/applicants/{ahmad.pk}/cultural-ties/{cid}/remove/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"/api/documents/{doc}/remove/", {"reason": "Wrong file"}, format="json").status_code == 204
+    gr.refresh_from_db()
+    assert (gr.vulnerable_members, gr.has_family_ties, gr.has_cultural_ties) == (0, False, False)
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))

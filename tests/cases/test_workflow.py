@@ -10,6 +10,7 @@ from relocation.models import AuditEvent
 from . import builders
 
 S = CaseStatus
+pytestmark = pytest.mark.usefixtures("cases_rules_only")
 
 
 @pytest.fixture
