@@ -223,3 +223,11 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "DocumentTypeEnum": "cases.models.Document.Kind",
     }
 )
+
+# transfers
+# The Dublin deadlines job (tacit acceptances, flags, notifications), daily at 05:00 UTC.
+# Legal periods may be overridden with TRANSFER_PERIODS (see missions/deadlines.py).
+CELERY_BEAT_SCHEDULE["missions-transfer-deadlines"] = {
+    "task": "missions.transfer_deadlines",
+    "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(hour=5, minute=0),
+}

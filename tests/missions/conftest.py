@@ -67,3 +67,63 @@ def mission(people):
 @pytest.fixture
 def interpreter(mission, people):
     return services.interpreter_add(mission=mission, by=people["officer_de"], name="Farid Ahmadi", languages=["fa", "en"])
+
+
+# -- transfers and the journey ---------------------------------------------------------------
+
+MARKER = "RESTRICTED-MARKER-7f3a"  # seeded into every restricted note; must never leak
+
+
+@pytest.fixture
+def make_accepted(make_proposed, people):
+    """A GR household of four accepted by DE (its placement at "accepted")."""
+
+    def make(state: str = "DE", frontline: str = "GR", members=None):
+        household = make_proposed(state, frontline, members)
+        services.decision_record(household=household, by=people[f"officer_{state.lower()}"], outcome="accepted")
+        household.refresh_from_db()
+        assert household.status == CaseStatus.ACCEPTED
+        return household
+
+    return make
+
+
+@pytest.fixture
+def make_responsible(make_accepted, people):
+    """An accepted household whose transfer of responsibility DE accepted."""
+    from missions import transfers
+
+    def make(state: str = "DE"):
+        household = make_accepted(state)
+        today = timezone.localdate()
+        transfer = transfers.transfer_request(
+            household=household, by=people["dublin_gr"], legal_basis="dublin_17_2",
+            sent_on=today - dt.timedelta(days=10), dublinet_reference=f"GR-{household.pk}",
+        )
+        transfers.transfer_reply(transfer=transfer, by=people[f"dublin_{state.lower()}"], accepted=True, replied_on=today)
+        household.refresh_from_db()
+        return household
+
+    return make
+
+
+@pytest.fixture
+def make_ready(make_responsible, people):
+    """A household IOM has prepared entirely (health with restricted notes, orientation, document, fit)."""
+    from missions import journey
+
+    def make(state: str = "DE"):
+        household = make_responsible(state)
+        today = timezone.localdate()
+        iom = people["iom_gr"]
+        for person in household.members.all():
+            journey.health_assess(
+                applicant=person, by=iom, assessed_on=today, outcome="fit", assistance=["wheelchair"],
+                medical_notes=f"{MARKER} diabetes",
+            )
+            journey.orientation_record(applicant=person, by=iom, held_on=today, language="fa")
+            journey.travel_document_set(applicant=person, by=iom, status="issued", number=f"LP{person.pk}")
+            journey.fitness_check(applicant=person, by=iom, checked_on=today, fit=True)
+        return household
+
+    return make

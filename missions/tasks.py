@@ -1,0 +1,12 @@
+from celery import shared_task
+
+from . import transfers
+
+
+@shared_task(name="missions.transfer_deadlines", soft_time_limit=300, time_limit=360)
+def transfer_deadlines() -> dict:
+    """The daily deadlines job: tacit acceptances, then flags (each claimed once, so a rerun
+    or a duplicated delivery changes nothing)."""
+    tacit = transfers.record_tacit_acceptances()
+    flags = transfers.flag_deadlines()
+    return {"tacit_acceptances": len(tacit), "flags": len(flags)}
