@@ -20,7 +20,20 @@ from django.db import connection
 from relocation.models import Organisation, Role, RoleAssignment, User
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_url() -> str:
+    """Each pytest-xdist worker gets its own Redis database, as it gets its own test database:
+    a real Celery worker started by one must never take another's tasks."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if xdist_worker.startswith("gw"):
+        base, _, db = url.rpartition("/")
+        url = f"{base}/{(int(db or 0) - int(xdist_worker[2:])) % 16}"
+    return url
+
+
+REDIS_URL = _redis_url()
 
 
 def _service_missing(reason: str):
