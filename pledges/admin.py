@@ -10,6 +10,7 @@ from .models import (
     PledgeVersion,
     SolidarityCycle,
     StageStay,
+    StageStayMonth,
     StateReferenceFigure,
 )
 
@@ -74,3 +75,9 @@ class StageStayAdmin(ReadOnlyAdmin):
     list_display = ["household", "status", "entered_at", "left_at", "hours"]
     list_filter = ["status"]
     raw_id_fields = ["household", "status_change"]
+
+
+@admin.register(StageStayMonth)
+class StageStayMonthAdmin(ReadOnlyAdmin):
+    list_display = ["status", "month", "days", "stays"]
+    list_filter = ["status"]

@@ -25,7 +25,7 @@ from django.utils import timezone
 from cases.models import Applicant, CaseStatus, Household, StatusChange
 from pledges.figures import Dashboard
 from pledges.models import Placement, Pledge, PledgeQuota, PledgeVersion, SolidarityCycle, StageStay
-from pledges.services import snapshot_of, stage_stays_sync
+from pledges.services import _apply_month_counts, _month_counts, snapshot_of, stage_stays_sync
 from relocation.models import Organisation, Role, RoleAssignment, User
 from relocation.reference import EU_PLUS_STATES, FRONTLINE_STATES
 
@@ -94,6 +94,10 @@ class Command(BaseCommand):
         low, high = self.household_ids
         tables = {model: model._meta.db_table for model in (StageStay, Placement, Applicant, StatusChange, Household)}
         with transaction.atomic(), connection.cursor() as cursor:
+            # Take the benchmark's closed stays out of the monthly histograms first.
+            closed = StageStay.objects.filter(household_id__gte=low, household_id__lte=high, left_at__isnull=False)
+            delta = _month_counts(closed.values_list("status", "left_at", "hours").iterator(chunk_size=20000))
+            _apply_month_counts({key: -n for key, n in delta.items()})
             for model in (StageStay, Placement, Applicant, StatusChange):
                 cursor.execute(f"DELETE FROM {tables[model]} WHERE household_id BETWEEN %s AND %s", [low, high])
             cursor.execute(f"DELETE FROM {tables[Household]} WHERE id BETWEEN %s AND %s", [low, high])
