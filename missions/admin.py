@@ -5,7 +5,21 @@ team's grants can be inspected (and corrected) through guardian's object permiss
 from django.contrib import admin
 from guardian.admin import GuardedModelAdminMixin
 
-from .models import Decision, Interpreter, Interview, InterviewSlot, SelectionMission
+from .models import (
+    Decision,
+    FitnessCheck,
+    HealthAssessment,
+    Interpreter,
+    Interview,
+    InterviewSlot,
+    Movement,
+    MovementHousehold,
+    PreDepartureOrientation,
+    SelectionMission,
+    TransferFlag,
+    TransferOfResponsibility,
+    TravelDocument,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -64,3 +78,68 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_select_related = ["household", "pledging_state"]
     search_fields = ["household__case_number"]
     raw_id_fields = ["household", "mission"]
+
+
+# -- transfers and the journey (read-only; medical notes are not shown) --------------------------
+
+
+@admin.register(TransferOfResponsibility)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = ["id", "household", "requesting_state", "requested_state", "legal_basis", "sent_on", "reply_due",
+                    "reply", "transfer_deadline", "closed_at"]
+    list_filter = ["reply", "legal_basis", "requested_state"]
+    list_select_related = ["household", "requesting_state", "requested_state"]
+    search_fields = ["household__case_number", "dublinet_reference"]
+    raw_id_fields = ["household"]
+
+
+@admin.register(TransferFlag)
+class TransferFlagAdmin(ReadOnlyAdmin):
+    list_display = ["id", "transfer", "kind", "due", "flagged_on"]
+    list_filter = ["kind"]
+
+
+@admin.register(HealthAssessment)
+class HealthAssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "applicant", "assessed_on", "outcome", "assistance"]
+    fields = ["applicant", "assessed_on", "outcome", "assistance", "recorded_by", "recorded_at"]
+    list_filter = ["outcome"]
+    raw_id_fields = ["applicant"]
+
+
+@admin.register(PreDepartureOrientation)
+class OrientationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "applicant", "held_on", "language"]
+    raw_id_fields = ["applicant"]
+
+
+@admin.register(TravelDocument)
+class TravelDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "applicant", "status", "number", "updated_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["applicant"]
+
+
+@admin.register(FitnessCheck)
+class FitnessCheckAdmin(ReadOnlyAdmin):
+    list_display = ["id", "applicant", "checked_on", "fit"]
+    raw_id_fields = ["applicant"]
+
+
+class MovementHouseholdInline(admin.TabularInline):
+    model = MovementHousehold
+    fields = ["household", "persons", "departure", "arrival"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Movement)
+class MovementAdmin(ReadOnlyAdmin):
+    list_display = ["id", "frontline_state", "receiving_state", "departs_on", "carrier", "flight_number", "capacity",
+                    "status"]
+    list_filter = ["status", "receiving_state"]
+    inlines = [MovementHouseholdInline]

@@ -153,7 +153,7 @@ def iom_household_get(user, pk: int) -> Household:
 def movements_visible_to(user) -> QuerySet[Movement]:
     qs = Movement.objects.select_related("frontline_state", "receiving_state").annotate(
         booked=Sum("households__persons", filter=~Q(households__departure="no_show"))
-    )
+    ).order_by("-departs_on", "-id")
     access = access_of(user)
     if access.has(Role.COORDINATOR):
         return qs

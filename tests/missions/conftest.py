@@ -71,7 +71,8 @@ def interpreter(mission, people):
 
 # -- transfers and the journey ---------------------------------------------------------------
 
-MARKER = "RESTRICTED-MARKER-7f3a"  # seeded into every restricted note; must never leak
+MARKER = "RESTRICTED-MARKER-7f3a"  # seeded into vulnerability and interview notes; never on IOM pages
+MEDICAL = "MEDICAL-MARKER-51c2"  # medical notes: IOM and the receiving state only, never a manifest
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def make_ready(make_responsible, people):
         for person in household.members.all():
             journey.health_assess(
                 applicant=person, by=iom, assessed_on=today, outcome="fit", assistance=["wheelchair"],
-                medical_notes=f"{MARKER} diabetes",
+                medical_notes=f"{MEDICAL} diabetes",
             )
             journey.orientation_record(applicant=person, by=iom, held_on=today, language="fa")
             journey.travel_document_set(applicant=person, by=iom, status="issued", number=f"LP{person.pk}")
