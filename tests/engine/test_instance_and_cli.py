@@ -209,3 +209,21 @@ def test_management_command_solves_a_generated_instance(tmp_path):
     document = json.loads(out.read_text())
     assert document["status"] == "optimal"
     assert document["bound"] >= document["objective"] > 0
+
+
+def test_without_time_limit_the_command_still_stops(tmp_path, monkeypatch):
+    import matching.engine.cli as cli
+
+    seen = []
+    real_solve = cli.solve
+
+    def spy(instance, time_limit=None):
+        seen.append(time_limit)
+        return real_solve(instance, time_limit=time_limit)
+
+    monkeypatch.setattr(cli, "solve", spy)
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(instance()))
+    match_instance(path, tmp_path / "r.json")
+    match_instance(path, tmp_path / "r.json", time_limit=5)
+    assert seen == [cli.DEFAULT_TIME_LIMIT, 5]
