@@ -56,7 +56,9 @@ def parse_languages(text: str) -> list[str]:
 
 class HouseholdForm(forms.Form):
     frontline_state = forms.ChoiceField(label=_("Frontline state"))
-    site = forms.CharField(label=_("Site"), required=False, max_length=200, help_text=_("e.g. a reception centre"))
+    site = forms.CharField(
+        label=_("Site"), required=False, max_length=200, help_text=_("e.g. a reception centre")
+    )
     registered_on = forms.DateField(label=_("Registered on"), widget=DATE_INPUT, initial=timezone.localdate)
 
     def __init__(self, *args, states=(), **kwargs):
@@ -75,15 +77,25 @@ class HouseholdForm(forms.Form):
 
 class MemberForm(forms.ModelForm):
     languages_text = forms.CharField(
-        label=_("Languages"), required=False, max_length=300,
+        label=_("Languages"),
+        required=False,
+        max_length=300,
         help_text=_("ISO codes or names, separated by commas (e.g. fa, en)"),
     )
 
     class Meta:
         model = Applicant
         fields = [
-            "given_name", "family_name", "given_name_native", "family_name_native", "date_of_birth",
-            "dob_estimated", "sex", "nationality", "relationship_to_principal", "registration_number",
+            "given_name",
+            "family_name",
+            "given_name_native",
+            "family_name_native",
+            "date_of_birth",
+            "dob_estimated",
+            "sex",
+            "nationality",
+            "relationship_to_principal",
+            "registration_number",
         ]
         widgets = {"date_of_birth": DATE_INPUT}
 
@@ -100,9 +112,13 @@ class MemberForm(forms.ModelForm):
 
     def clean_registration_number(self):
         value = (self.cleaned_data.get("registration_number") or "").strip().upper()
-        if value and self.frontline_state and Applicant.objects.filter(
-            frontline_state_id=self.frontline_state, registration_number=value
-        ).exclude(pk=self.instance.pk).exists():
+        if (
+            value
+            and self.frontline_state
+            and Applicant.objects.filter(frontline_state_id=self.frontline_state, registration_number=value)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
             raise ValidationError(_("This registration number is already used in this frontline state."))
         return value
 
@@ -122,10 +138,16 @@ class BaseMemberFormSet(forms.BaseFormSet):
         filled = [f for f in self.forms if f.has_changed() and not self._should_delete_form(f)]
         if not filled:
             raise ValidationError(_("Register at least one member."))
-        principals = [f for f in filled if f.cleaned_data.get("relationship_to_principal") == Relationship.PRINCIPAL]
+        principals = [
+            f for f in filled if f.cleaned_data.get("relationship_to_principal") == Relationship.PRINCIPAL
+        ]
         if len(principals) != 1:
             raise ValidationError(_("Exactly one member must be the principal applicant."))
-        numbers = [f.cleaned_data.get("registration_number") for f in filled if f.cleaned_data.get("registration_number")]
+        numbers = [
+            f.cleaned_data.get("registration_number")
+            for f in filled
+            if f.cleaned_data.get("registration_number")
+        ]
         if len(numbers) != len(set(numbers)):
             raise ValidationError(_("Two members have the same registration number."))
 
@@ -133,7 +155,9 @@ class BaseMemberFormSet(forms.BaseFormSet):
         return [f for f in self.forms if f.has_changed()]
 
 
-MemberFormSet = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, extra=4, max_num=20, validate_max=True)
+MemberFormSet = forms.formset_factory(
+    MemberForm, formset=BaseMemberFormSet, extra=4, max_num=20, validate_max=True
+)
 
 
 class AddMemberForm(MemberForm):
@@ -150,7 +174,9 @@ class EditMemberForm(MemberForm):
 
 
 class HouseholdEditForm(forms.Form):
-    site = forms.CharField(label=_("Site"), required=False, max_length=200, help_text=_("e.g. a reception centre"))
+    site = forms.CharField(
+        label=_("Site"), required=False, max_length=200, help_text=_("e.g. a reception centre")
+    )
     registered_on = forms.DateField(label=_("Registered on"), widget=DATE_INPUT)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -177,7 +203,9 @@ class InformationSessionForm(_MemberChoiceMixin, forms.Form):
     language = forms.ModelChoiceField(label=_("Language"), queryset=Language.objects.all())
     interpreter = forms.BooleanField(label=_("With an interpreter"), required=False)
     applicant = forms.ModelChoiceField(
-        label=_("Who attended"), queryset=Applicant.objects.none(), required=False,
+        label=_("Who attended"),
+        queryset=Applicant.objects.none(),
+        required=False,
         empty_label=_("The whole household"),
     )
 
@@ -186,7 +214,9 @@ class VulnerabilityForm(_MemberChoiceMixin, forms.Form):
     applicant = forms.ModelChoiceField(label=_("Person"), queryset=Applicant.objects.none())
     category = forms.ModelChoiceField(label=_("Vulnerability"), queryset=VulnerabilityCategory.objects.all())
     notes = forms.CharField(
-        label=_("Restricted notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Restricted notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Seen by EUAA staff only. Write only what the relocation needs."),
     )
 
@@ -207,25 +237,37 @@ class CulturalTieForm(_MemberChoiceMixin, forms.Form):
 
 class ConsentForm(_MemberChoiceMixin, forms.Form):
     applicants = forms.ModelMultipleChoiceField(
-        label=_("People"), queryset=Applicant.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label=_("People"),
+        queryset=Applicant.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
     given = forms.TypedChoiceField(
-        label=_("Consent"), choices=[("yes", _("Given")), ("no", _("Withdrawn"))],
-        coerce=lambda v: v == "yes", widget=forms.RadioSelect, initial="yes",
+        label=_("Consent"),
+        choices=[("yes", _("Given")), ("no", _("Withdrawn"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
     )
     how_recorded = forms.ChoiceField(label=_("How recorded"), choices=Consent.How.choices)
 
 
 class EligibilityForm(_MemberChoiceMixin, forms.Form):
     applicants = forms.ModelMultipleChoiceField(
-        label=_("People"), queryset=Applicant.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label=_("People"),
+        queryset=Applicant.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
     eligible = forms.TypedChoiceField(
-        label=_("Decision"), choices=[("yes", _("Eligible")), ("no", _("Not eligible"))],
-        coerce=lambda v: v == "yes", widget=forms.RadioSelect, initial="yes",
+        label=_("Decision"),
+        choices=[("yes", _("Eligible")), ("no", _("Not eligible"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
     )
     reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when not eligible."),
     )
 
@@ -247,7 +289,10 @@ class SecurityExclusionForm(_MemberChoiceMixin, forms.Form):
 class DocumentForm(_MemberChoiceMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=Document.Kind.choices)
     applicant = forms.ModelChoiceField(
-        label=_("Person"), queryset=Applicant.objects.none(), required=False, empty_label=_("The household"),
+        label=_("Person"),
+        queryset=Applicant.objects.none(),
+        required=False,
+        empty_label=_("The household"),
     )
     file = forms.FileField(label=_("File"), help_text=_("PDF, JPEG or PNG, up to 10 MB."))
 
@@ -258,7 +303,9 @@ class DocumentForm(_MemberChoiceMixin, forms.Form):
 class RemoveMemberForm(_MemberChoiceMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
     new_principal = forms.ModelChoiceField(
-        label=_("New principal applicant"), queryset=Applicant.objects.none(), required=False,
+        label=_("New principal applicant"),
+        queryset=Applicant.objects.none(),
+        required=False,
         help_text=_("Needed when the principal applicant is removed."),
     )
 
@@ -275,7 +322,8 @@ class RemoveForm(forms.Form):
 
 class SplitForm(_MemberChoiceMixin, forms.Form):
     applicants = forms.ModelMultipleChoiceField(
-        label=_("Members who move to a new household"), queryset=Applicant.objects.none(),
+        label=_("Members who move to a new household"),
+        queryset=Applicant.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -283,7 +331,8 @@ class SplitForm(_MemberChoiceMixin, forms.Form):
 
 class MergeForm(forms.Form):
     source = forms.CharField(
-        label=_("Case number of the household to merge into this one"), max_length=20,
+        label=_("Case number of the household to merge into this one"),
+        max_length=20,
         help_text=_("Its members join this household and that case is closed."),
     )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -314,11 +363,15 @@ class ImportMappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         from .importing import COLUMNS
 
-        choices = [("", _("— not in the file —"))] + [(str(i), h or f"#{i + 1}") for i, h in enumerate(headers)]
+        choices = [("", _("— not in the file —"))] + [
+            (str(i), h or f"#{i + 1}") for i, h in enumerate(headers)
+        ]
         for column in COLUMNS:
             index = (initial_mapping or {}).get(column.key)
             self.fields[column.key] = forms.ChoiceField(
-                label=column.label, choices=choices, required=column.required,
+                label=column.label,
+                choices=choices,
+                required=column.required,
                 initial="" if index is None else str(index),
             )
 

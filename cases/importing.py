@@ -86,7 +86,7 @@ def decode_text(data: bytes) -> str:
             _(
                 "The file is not in UTF-8: byte 0x%(byte)02X on line %(line)d cannot be read "
                 "(the file was probably saved as Windows-1252 or Latin-1). Nothing was imported. "
-                "Save it again as \"CSV UTF-8\" and upload it again."
+                'Save it again as "CSV UTF-8" and upload it again.'
             )
             % {"byte": data[exc.start], "line": line}
         ) from exc
@@ -161,33 +161,101 @@ class Column:
 
 
 COLUMNS = [
-    Column("household_reference", gettext_lazy("Household reference"), True,
-           ("household", "household ref", "family", "family reference", "family id", "household id",
-            "group", "case", "case reference", "family number")),
-    Column("registration_number", gettext_lazy("Registration number"), True,
-           ("asylum registration number", "registration no", "reg no", "reg number", "asylum number",
-            "case number national", "id number", "registration")),
-    Column("family_name", gettext_lazy("Family name (Latin)"), True,
-           ("family name", "surname", "last name", "lastname", "nom")),
-    Column("given_name", gettext_lazy("Given name (Latin)"), True,
-           ("given name", "given names", "first name", "firstname", "forename", "prenom")),
-    Column("family_name_native", gettext_lazy("Family name (own script)"), False,
-           ("family name own script", "surname own script", "family name original", "surname original",
-            "family name native")),
-    Column("given_name_native", gettext_lazy("Given name (own script)"), False,
-           ("given name own script", "first name own script", "given name original", "first name original",
-            "given name native")),
-    Column("date_of_birth", gettext_lazy("Date of birth"), True,
-           ("dob", "d o b", "birth date", "birthdate", "date of birth dd mm yyyy", "born")),
-    Column("dob_estimated", gettext_lazy("Date of birth estimated"), False,
-           ("dob estimated", "estimated", "estimated dob", "age estimated")),
+    Column(
+        "household_reference",
+        gettext_lazy("Household reference"),
+        True,
+        (
+            "household",
+            "household ref",
+            "family",
+            "family reference",
+            "family id",
+            "household id",
+            "group",
+            "case",
+            "case reference",
+            "family number",
+        ),
+    ),
+    Column(
+        "registration_number",
+        gettext_lazy("Registration number"),
+        True,
+        (
+            "asylum registration number",
+            "registration no",
+            "reg no",
+            "reg number",
+            "asylum number",
+            "case number national",
+            "id number",
+            "registration",
+        ),
+    ),
+    Column(
+        "family_name",
+        gettext_lazy("Family name (Latin)"),
+        True,
+        ("family name", "surname", "last name", "lastname", "nom"),
+    ),
+    Column(
+        "given_name",
+        gettext_lazy("Given name (Latin)"),
+        True,
+        ("given name", "given names", "first name", "firstname", "forename", "prenom"),
+    ),
+    Column(
+        "family_name_native",
+        gettext_lazy("Family name (own script)"),
+        False,
+        (
+            "family name own script",
+            "surname own script",
+            "family name original",
+            "surname original",
+            "family name native",
+        ),
+    ),
+    Column(
+        "given_name_native",
+        gettext_lazy("Given name (own script)"),
+        False,
+        (
+            "given name own script",
+            "first name own script",
+            "given name original",
+            "first name original",
+            "given name native",
+        ),
+    ),
+    Column(
+        "date_of_birth",
+        gettext_lazy("Date of birth"),
+        True,
+        ("dob", "d o b", "birth date", "birthdate", "date of birth dd mm yyyy", "born"),
+    ),
+    Column(
+        "dob_estimated",
+        gettext_lazy("Date of birth estimated"),
+        False,
+        ("dob estimated", "estimated", "estimated dob", "age estimated"),
+    ),
     Column("sex", gettext_lazy("Sex"), True, ("gender",)),
     Column("nationality", gettext_lazy("Nationality"), True, ("citizenship", "country of origin", "country")),
     Column("languages", gettext_lazy("Languages"), False, ("language", "spoken languages", "langs")),
-    Column("relationship_to_principal", gettext_lazy("Relationship to principal applicant"), True,
-           ("relationship", "relation", "role in family", "family role", "relationship to head")),
-    Column("site", gettext_lazy("Site"), False,
-           ("reception centre", "reception center", "centre", "center", "camp", "location", "accommodation")),
+    Column(
+        "relationship_to_principal",
+        gettext_lazy("Relationship to principal applicant"),
+        True,
+        ("relationship", "relation", "role in family", "family role", "relationship to head"),
+    ),
+    Column(
+        "site",
+        gettext_lazy("Site"),
+        False,
+        ("reception centre", "reception center", "centre", "center", "camp", "location", "accommodation"),
+    ),
 ]
 COLUMN_KEYS = [c.key for c in COLUMNS]
 REQUIRED_KEYS = [c.key for c in COLUMNS if c.required]
@@ -228,8 +296,8 @@ class Lookups:
     # Given the registration numbers of the file, those already taken in the frontline state.
     taken_registration_numbers: Callable[[set[str]], set[str]] = lambda numbers: set()
     # Given (folded name, date of birth, nationality) keys, those matching people already registered.
-    known_people: Callable[[set[tuple[str, dt.date, str]]], set[tuple[str, dt.date, str]]] = (
-        lambda keys: set()
+    known_people: Callable[[set[tuple[str, dt.date, str]]], set[tuple[str, dt.date, str]]] = lambda keys: (
+        set()
     )
     today: dt.date = field(default_factory=dt.date.today)
 
@@ -341,9 +409,15 @@ def _check_cells(line: int, cells: list, mapping: dict[str, int | None], lookups
         if column.required and cell(column.key) in ("", None):
             row.errors.append(_("%(field)s is missing.") % {"field": labels[column.key]})
 
-    for key, limit in (("household_reference", 100), ("registration_number", 40), ("family_name", 100),
-                       ("given_name", 100), ("family_name_native", 100), ("given_name_native", 100),
-                       ("site", 200)):
+    for key, limit in (
+        ("household_reference", 100),
+        ("registration_number", 40),
+        ("family_name", 100),
+        ("given_name", 100),
+        ("family_name_native", 100),
+        ("given_name_native", 100),
+        ("site", 200),
+    ):
         value = cell(key)
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
         if len(text) > limit:
@@ -360,11 +434,14 @@ def _check_cells(line: int, cells: list, mapping: dict[str, int | None], lookups
             row.date_of_birth, year_only = parse_date(raw_dob)
         except ValueError:
             row.errors.append(
-                _("Date of birth \"%(value)s\" is not a date (use YYYY-MM-DD or DD/MM/YYYY).") % {"value": raw_dob}
+                _('Date of birth "%(value)s" is not a date (use YYYY-MM-DD or DD/MM/YYYY).')
+                % {"value": raw_dob}
             )
         else:
             if row.date_of_birth > lookups.today:
-                row.errors.append(_("Date of birth %(value)s is in the future.") % {"value": row.date_of_birth})
+                row.errors.append(
+                    _("Date of birth %(value)s is in the future.") % {"value": row.date_of_birth}
+                )
                 row.date_of_birth = None
             elif row.date_of_birth.year < 1900:
                 row.errors.append(_("Date of birth %(value)s is before 1900.") % {"value": row.date_of_birth})
@@ -374,19 +451,21 @@ def _check_cells(line: int, cells: list, mapping: dict[str, int | None], lookups
     if estimated in YES:
         row.dob_estimated = True
     elif estimated not in NO:
-        row.errors.append(_("Date of birth estimated must be yes or no, not \"%(value)s\".") % {"value": estimated})
+        row.errors.append(
+            _('Date of birth estimated must be yes or no, not "%(value)s".') % {"value": estimated}
+        )
 
     sex = cell("sex")
     if sex:
         row.sex = lookups.sexes.get(fold(sex), "")
         if not row.sex:
-            row.errors.append(_("Sex \"%(value)s\" is not recognised (use F, M or X).") % {"value": sex})
+            row.errors.append(_('Sex "%(value)s" is not recognised (use F, M or X).') % {"value": sex})
 
     nationality = cell("nationality")
     if nationality:
         row.nationality = lookups.nationalities.get(fold(nationality), "")
         if not row.nationality:
-            row.errors.append(_("Unknown nationality \"%(value)s\".") % {"value": nationality})
+            row.errors.append(_('Unknown nationality "%(value)s".') % {"value": nationality})
 
     for language in _split_list(str(cell("languages"))):
         code = lookups.languages.get(fold(language))
@@ -394,14 +473,14 @@ def _check_cells(line: int, cells: list, mapping: dict[str, int | None], lookups
             if code not in row.languages:
                 row.languages.append(code)
         else:
-            row.errors.append(_("Unknown language \"%(value)s\".") % {"value": language})
+            row.errors.append(_('Unknown language "%(value)s".') % {"value": language})
 
     relationship = cell("relationship_to_principal")
     if relationship:
         row.relationship_to_principal = lookups.relationships.get(fold(relationship), "")
         if not row.relationship_to_principal:
             row.errors.append(
-                _("Relationship \"%(value)s\" is not recognised (for example: principal, spouse, child).")
+                _('Relationship "%(value)s" is not recognised (for example: principal, spouse, child).')
                 % {"value": relationship}
             )
     return row
@@ -413,9 +492,7 @@ def _check_households(households: dict[str, list[PersonRow]], principal: str) ->
         known = [m for m in members if m.relationship_to_principal]
         if len(known) == len(members) and not principals:
             for member in members:
-                member.errors.append(
-                    _("Household %(ref)s has no principal applicant.") % {"ref": reference}
-                )
+                member.errors.append(_("Household %(ref)s has no principal applicant.") % {"ref": reference})
         elif len(principals) > 1:
             lines = ", ".join(str(m.line) for m in principals)
             for member in principals:
@@ -454,7 +531,9 @@ def _check_duplicates(rows: list[PersonRow], lookups: Lookups) -> None:
             lines = ", ".join(str(r.line) for r in same)
             for row in same:
                 row.errors.append(
-                    _("Likely the same person as on lines %(lines)s (same name, date of birth and nationality).")
+                    _(
+                        "Likely the same person as on lines %(lines)s (same name, date of birth and nationality)."
+                    )
                     % {"lines": lines}
                 )
     taken = lookups.taken_registration_numbers(set(by_number))
@@ -467,7 +546,9 @@ def _check_duplicates(rows: list[PersonRow], lookups: Lookups) -> None:
     for key in lookups.known_people(set(by_person)):
         for row in by_person[key]:
             row.errors.append(
-                _("Likely duplicate: a person with this name, date of birth and nationality is already registered.")
+                _(
+                    "Likely duplicate: a person with this name, date of birth and nationality is already registered."
+                )
             )
 
 
@@ -486,17 +567,56 @@ def chunked(items: Iterable, size: int = 2000):
 
 # Names frontline lists commonly use for a nationality instead of the country's name.
 DEMONYMS = {
-    "afghan": "AF", "syrian": "SY", "iraqi": "IQ", "iranian": "IR", "eritrean": "ER", "somali": "SO",
-    "sudanese": "SD", "south sudanese": "SS", "palestinian": "PS", "yemeni": "YE", "congolese": "CD",
-    "cameroonian": "CM", "nigerian": "NG", "pakistani": "PK", "bangladeshi": "BD", "turkish": "TR",
-    "venezuelan": "VE", "colombian": "CO", "ethiopian": "ET", "guinean": "GN", "malian": "ML",
-    "ivorian": "CI", "egyptian": "EG", "libyan": "LY", "tunisian": "TN", "moroccan": "MA",
-    "algerian": "DZ", "senegalese": "SN", "gambian": "GM", "ghanaian": "GH", "chadian": "TD",
-    "ukrainian": "UA", "georgian": "GE", "stateless": "XX", "apatride": "XX", "staatenlos": "XX",
+    "afghan": "AF",
+    "syrian": "SY",
+    "iraqi": "IQ",
+    "iranian": "IR",
+    "eritrean": "ER",
+    "somali": "SO",
+    "sudanese": "SD",
+    "south sudanese": "SS",
+    "palestinian": "PS",
+    "yemeni": "YE",
+    "congolese": "CD",
+    "cameroonian": "CM",
+    "nigerian": "NG",
+    "pakistani": "PK",
+    "bangladeshi": "BD",
+    "turkish": "TR",
+    "venezuelan": "VE",
+    "colombian": "CO",
+    "ethiopian": "ET",
+    "guinean": "GN",
+    "malian": "ML",
+    "ivorian": "CI",
+    "egyptian": "EG",
+    "libyan": "LY",
+    "tunisian": "TN",
+    "moroccan": "MA",
+    "algerian": "DZ",
+    "senegalese": "SN",
+    "gambian": "GM",
+    "ghanaian": "GH",
+    "chadian": "TD",
+    "ukrainian": "UA",
+    "georgian": "GE",
+    "stateless": "XX",
+    "apatride": "XX",
+    "staatenlos": "XX",
 }
 LANGUAGE_ALIASES = {
-    "farsi": "fa", "dari": "fa", "pashto": "ps", "kurdish": "ku", "sorani": "ku", "kurmanji": "ku",
-    "tigrinya": "ti", "arabic": "ar", "somali": "so", "urdu": "ur", "bengali": "bn", "bangla": "bn",
+    "farsi": "fa",
+    "dari": "fa",
+    "pashto": "ps",
+    "kurdish": "ku",
+    "sorani": "ku",
+    "kurmanji": "ku",
+    "tigrinya": "ti",
+    "arabic": "ar",
+    "somali": "so",
+    "urdu": "ur",
+    "bengali": "bn",
+    "bangla": "bn",
 }
 SEX_WORDS = {
     "female": ("f", "female", "woman", "w", "femme", "weiblich", "femmina", "γυναικα"),
@@ -504,14 +624,33 @@ SEX_WORDS = {
     "other": ("x", "other", "diverse", "d", "autre"),
 }
 RELATIONSHIP_WORDS = {
-    "principal": ("principal", "principal applicant", "pa", "self", "head", "head of household",
-                  "head of family", "main applicant", "applicant"),
+    "principal": (
+        "principal",
+        "principal applicant",
+        "pa",
+        "self",
+        "head",
+        "head of household",
+        "head of family",
+        "main applicant",
+        "applicant",
+    ),
     "spouse": ("spouse", "wife", "husband", "partner", "spouse or partner"),
     "child": ("child", "son", "daughter", "stepchild", "stepson", "stepdaughter"),
     "parent": ("parent", "mother", "father"),
     "sibling": ("sibling", "brother", "sister"),
-    "other": ("other", "other relative", "relative", "grandchild", "grandparent", "nephew", "niece",
-              "cousin", "uncle", "aunt"),
+    "other": (
+        "other",
+        "other relative",
+        "relative",
+        "grandchild",
+        "grandparent",
+        "nephew",
+        "niece",
+        "cousin",
+        "uncle",
+        "aunt",
+    ),
 }
 
 
@@ -531,8 +670,12 @@ def lookups_for(frontline_state: str, today: dt.date | None = None) -> Lookups:
         nationalities[fold(name)] = code
     for country in pycountry.countries:
         if country.alpha_2 in known_codes:
-            for name in (country.alpha_3, country.name, getattr(country, "common_name", None),
-                         getattr(country, "official_name", None)):
+            for name in (
+                country.alpha_3,
+                country.name,
+                getattr(country, "common_name", None),
+                getattr(country, "official_name", None),
+            ):
                 if name:
                     nationalities.setdefault(fold(name), country.alpha_2)
     for word, code in DEMONYMS.items():
@@ -556,8 +699,9 @@ def lookups_for(frontline_state: str, today: dt.date | None = None) -> Lookups:
         found: set[str] = set()
         for batch in chunked(sorted(numbers)):
             found.update(
-                Applicant.objects.filter(frontline_state_id=frontline_state, registration_number__in=batch)
-                .values_list("registration_number", flat=True)
+                Applicant.objects.filter(
+                    frontline_state_id=frontline_state, registration_number__in=batch
+                ).values_list("registration_number", flat=True)
             )
         return found
 
@@ -613,8 +757,10 @@ def commit_import(*, preview: Preview, frontline_state: str, by, filename: str):
         raise PermissionDenied(_("Only EUAA caseworkers of this operation may import households here."))
     if not preview.ok:
         raise ValidationError(_("The file has errors; nothing was imported."))
-    owner = by.organisation if by.organisation and by.organisation.kind == Organisation.Kind.EUAA else (
-        Organisation.objects.filter(kind=Organisation.Kind.EUAA).order_by("pk").first()
+    owner = (
+        by.organisation
+        if by.organisation and by.organisation.kind == Organisation.Kind.EUAA
+        else (Organisation.objects.filter(kind=Organisation.Kind.EUAA).order_by("pk").first())
     )
     today = timezone.localdate()
     now = timezone.now()
@@ -622,57 +768,93 @@ def commit_import(*, preview: Preview, frontline_state: str, by, filename: str):
         numbers = allocate_case_numbers(frontline_state=frontline_state, count=len(preview.households))
         households = []
         for case_number, members in zip(numbers, preview.households.values(), strict=True):
-            households.append(Household(
-                case_number=case_number, frontline_state_id=frontline_state,
-                site=next((m.site for m in members if m.site), ""), registered_on=today,
-                status=CaseStatus.IDENTIFIED, status_changed_at=now, owner=owner,
-                composition=derive_composition(members, on=today), size=len(members), created_at=now,
-            ))
+            households.append(
+                Household(
+                    case_number=case_number,
+                    frontline_state_id=frontline_state,
+                    site=next((m.site for m in members if m.site), ""),
+                    registered_on=today,
+                    status=CaseStatus.IDENTIFIED,
+                    status_changed_at=now,
+                    owner=owner,
+                    composition=derive_composition(members, on=today),
+                    size=len(members),
+                    created_at=now,
+                )
+            )
         Household.objects.bulk_create(households, batch_size=1000)
         applicants = []
         languages = []
         for household, members in zip(households, preview.households.values(), strict=True):
             for row in members:
                 applicant = Applicant(
-                    household=household, frontline_state_id=frontline_state,
-                    given_name=row.given_name, family_name=row.family_name,
-                    given_name_native=row.given_name_native, family_name_native=row.family_name_native,
+                    household=household,
+                    frontline_state_id=frontline_state,
+                    given_name=row.given_name,
+                    family_name=row.family_name,
+                    given_name_native=row.given_name_native,
+                    family_name_native=row.family_name_native,
                     search_name=search_key(row.given_name, row.family_name),
-                    date_of_birth=row.date_of_birth, dob_estimated=row.dob_estimated, sex=row.sex,
-                    nationality_id=row.nationality, relationship_to_principal=row.relationship_to_principal,
-                    registration_number=row.registration_number, created_at=now,
+                    date_of_birth=row.date_of_birth,
+                    dob_estimated=row.dob_estimated,
+                    sex=row.sex,
+                    nationality_id=row.nationality,
+                    relationship_to_principal=row.relationship_to_principal,
+                    registration_number=row.registration_number,
+                    created_at=now,
                 )
                 applicants.append(applicant)
                 languages.append(row.languages)
         Applicant.objects.bulk_create(applicants, batch_size=2000)
         Through = Applicant.languages.through
         Through.objects.bulk_create(
-            [Through(applicant_id=a.pk, language_id=code) for a, codes in zip(applicants, languages, strict=True)
-             for code in codes],
+            [
+                Through(applicant_id=a.pk, language_id=code)
+                for a, codes in zip(applicants, languages, strict=True)
+                for code in codes
+            ],
             batch_size=5000,
         )
         reason = _("Imported from %(file)s") % {"file": filename}
         StatusChange.objects.bulk_create(
-            [StatusChange(household=h, from_status="", to_status=CaseStatus.IDENTIFIED, at=now, by=by, reason=reason)
-             for h in households],
+            [
+                StatusChange(
+                    household=h, from_status="", to_status=CaseStatus.IDENTIFIED, at=now, by=by, reason=reason
+                )
+                for h in households
+            ],
             batch_size=2000,
         )
         event = audit.record(
-            actor=by, action="cases.import", object_type="cases.household",
+            actor=by,
+            action="cases.import",
+            object_type="cases.household",
             object_repr=(_("Import of %(file)s") % {"file": filename})[:200],
             details={
-                "file": filename, "frontline_state": frontline_state, "rows": len(preview.rows),
-                "households": len(households), "persons": len(applicants),
+                "file": filename,
+                "frontline_state": frontline_state,
+                "rows": len(preview.rows),
+                "households": len(households),
+                "persons": len(applicants),
                 "case_numbers": [h.case_number for h in households],
             },
         )
         AuditEvent.objects.bulk_create(
-            [AuditEvent(
-                at=now, actor=by, actor_username=by.get_username(), actor_organisation_id=by.organisation_id,
-                action="household.import", object_type="cases.household", object_id=str(h.pk),
-                object_repr=h.case_number, ip_address=audit.current_ip.get(),
-                details={"import": event.pk, "file": filename, "members": h.size},
-            ) for h in households],
+            [
+                AuditEvent(
+                    at=now,
+                    actor=by,
+                    actor_username=by.get_username(),
+                    actor_organisation_id=by.organisation_id,
+                    action="household.import",
+                    object_type="cases.household",
+                    object_id=str(h.pk),
+                    object_repr=h.case_number,
+                    ip_address=audit.current_ip.get(),
+                    details={"import": event.pk, "file": filename, "members": h.size},
+                )
+                for h in households
+            ],
             batch_size=2000,
         )
     return event

@@ -77,8 +77,15 @@ def _editable_states(access) -> list[str]:
 
 # The status is chosen with the tabs (kept as a hidden field when the filters change).
 FILTER_FIELDS = [
-    "q", "frontline_state", "site", "nationality", "composition", "vulnerability", "vulnerable",
-    "has_family_ties", "has_cultural_ties",
+    "q",
+    "frontline_state",
+    "site",
+    "nationality",
+    "composition",
+    "vulnerability",
+    "vulnerable",
+    "has_family_ties",
+    "has_cultural_ties",
 ]
 PAGE_SIZES = (25, 50, 100)
 
@@ -100,16 +107,24 @@ def fast_widget(bound) -> str:
     if not selected and not multiple:
         selected = {""}
     options = format_html_join(
-        "", '<option value="{}"{}>{}</option>',
+        "",
+        '<option value="{}"{}>{}</option>',
         (
-            (str(v), mark_safe(" selected") if str(v) in selected else "", _("Any") if str(v) in ANY else label)
+            (
+                str(v),
+                mark_safe(" selected") if str(v) in selected else "",
+                _("Any") if str(v) in ANY else label,
+            )
             for v, label in widget.choices
         ),
     )
     return format_html(
-        '<select name="{}" id="{}"{}{}>{}</select>', bound.html_name, bound.auto_id,
+        '<select name="{}" id="{}"{}{}>{}</select>',
+        bound.html_name,
+        bound.auto_id,
         mark_safe(" multiple") if multiple else "",
-        format_html(' aria-describedby="{}_helptext"', bound.auto_id) if bound.help_text else "", options,
+        format_html(' aria-describedby="{}_helptext"', bound.auto_id) if bound.help_text else "",
+        options,
     )
 
 
@@ -144,8 +159,14 @@ def queue(request):
         one_status = len([v for v in request.GET.getlist("status") if v]) == 1
         qs = qs.order_by("registered_on", "pk") if one_status else qs.order_by("-registered_on", "-pk")
     members = Applicant.objects.order_by("id").only(
-        "id", "household_id", "given_name", "family_name", "given_name_native", "family_name_native",
-        "nationality_id", "registration_number",
+        "id",
+        "household_id",
+        "given_name",
+        "family_name",
+        "given_name_native",
+        "family_name_native",
+        "nationality_id",
+        "registration_number",
     )
     rows = qs.prefetch_related(Prefetch("members", queryset=members))
     paginator = Paginator(rows, per_page)
@@ -174,7 +195,9 @@ def queue(request):
     }
     if getattr(request, "htmx", False):
         return render(request, "cases/_queue_results.html", context)
-    context["filter_fields"] = [(filterset.form[name], fast_widget(filterset.form[name])) for name in FILTER_FIELDS]
+    context["filter_fields"] = [
+        (filterset.form[name], fast_widget(filterset.form[name])) for name in FILTER_FIELDS
+    ]
     return render(request, "cases/queue.html", context)
 
 
@@ -209,8 +232,14 @@ def _export_columns(access) -> list[exporting.ExportColumn]:
         # Categories only; restricted notes never leave the application.
         columns += [
             C(gettext_lazy("Vulnerabilities"), lambda a: [v.category_id for v in a.vulnerabilities.all()]),
-            C(gettext_lazy("Family ties (states)"), lambda a: sorted({t.state_id for t in a.family_ties.all()})),
-            C(gettext_lazy("Cultural ties (states)"), lambda a: sorted({t.state_id for t in a.cultural_ties.all()})),
+            C(
+                gettext_lazy("Family ties (states)"),
+                lambda a: sorted({t.state_id for t in a.family_ties.all()}),
+            ),
+            C(
+                gettext_lazy("Cultural ties (states)"),
+                lambda a: sorted({t.state_id for t in a.cultural_ties.all()}),
+            ),
             C(gettext_lazy("Security exclusion"), lambda a: a.security_excluded),
         ]
     return columns
@@ -231,10 +260,17 @@ def export(request):
     columns = _export_columns(access)
     filters = {k: v for k, v in request.GET.items() if k not in ("format", "page") and v}
     audit.record(
-        actor=request.user, action="cases.export", object_type="cases.household",
+        actor=request.user,
+        action="cases.export",
+        object_type="cases.household",
         object_repr=_("Export of %(n)d households") % {"n": qs.count()},
-        details={"format": fmt, "filters": filters, "households": qs.count(), "persons": applicants.count(),
-                 "columns": [str(c.header) for c in columns]},
+        details={
+            "format": fmt,
+            "filters": filters,
+            "households": qs.count(),
+            "persons": applicants.count(),
+            "columns": [str(c.header) for c in columns],
+        },
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     rows = applicants.iterator(chunk_size=2000)
@@ -247,7 +283,9 @@ def export(request):
         return response
     handle = exporting.xlsx_file(columns, rows, title=_("Households"))
     return FileResponse(
-        handle, as_attachment=True, filename=f"households-{stamp}.xlsx",
+        handle,
+        as_attachment=True,
+        filename=f"households-{stamp}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
@@ -320,14 +358,24 @@ def _timeline(household: Household, members: list[Applicant], limit: int = 200) 
             detail = event.details["reason"]
         elif "name" in event.details:
             detail = event.details["name"]
-        items.append({
-            "at": event.at, "what": f"{label}: {about}" if about else label,
-            "who": event.actor_username, "detail": detail,
-        })
+        items.append(
+            {
+                "at": event.at,
+                "what": f"{label}: {about}" if about else label,
+                "who": event.actor_username,
+                "detail": detail,
+            }
+        )
     for change in household.status_changes.select_related("by").order_by("-at", "-id")[:limit]:
         what = _("Status: %(to)s") % {"to": workflow.status_label(change.to_status)}
-        items.append({"at": change.at, "what": what, "who": change.by.username if change.by else "",
-                      "detail": change.reason})
+        items.append(
+            {
+                "at": change.at,
+                "what": what,
+                "who": change.by.username if change.by else "",
+                "detail": change.reason,
+            }
+        )
     items.sort(key=lambda item: item["at"], reverse=True)
     return items[:limit]
 
@@ -341,13 +389,20 @@ def _transition_offers(household: Household, user) -> list[dict]:
         if "destination_state" in needs:
             excluded = set(household.excluded_states.values_list("pk", flat=True))
             destinations = [
-                (code, name) for code, name in Country.objects.filter(is_eu_plus=True, is_frontline=False)
-                .values_list("code", "name") if code not in excluded
+                (code, name)
+                for code, name in Country.objects.filter(is_eu_plus=True, is_frontline=False).values_list(
+                    "code", "name"
+                )
+                if code not in excluded
             ]
-        offers.append({
-            "target": target, "label": workflow.status_label(target),
-            "reason_required": any(t.reason_required for t in matching), "destinations": destinations,
-        })
+        offers.append(
+            {
+                "target": target,
+                "label": workflow.status_label(target),
+                "reason_required": any(t.reason_required for t in matching),
+                "destinations": destinations,
+            }
+        )
     return offers
 
 
@@ -359,9 +414,13 @@ def household_detail(request, pk: int):
         household.members.select_related("nationality").prefetch_related("languages").order_by("id")
     )
     ids = [m.pk for m in members]
-    latest_consent = dict(Consent.objects.filter(applicant_id__in=ids).order_by("at", "id").values_list("applicant_id", "given"))
+    latest_consent = dict(
+        Consent.objects.filter(applicant_id__in=ids).order_by("at", "id").values_list("applicant_id", "given")
+    )
     latest_eligible = dict(
-        EligibilityDecision.objects.filter(applicant_id__in=ids).order_by("decided_at", "id").values_list("applicant_id", "eligible")
+        EligibilityDecision.objects.filter(applicant_id__in=ids)
+        .order_by("decided_at", "id")
+        .values_list("applicant_id", "eligible")
     )
     for m in members:
         m.latest_consent = latest_consent.get(m.pk)
@@ -379,21 +438,34 @@ def household_detail(request, pk: int):
         "show_restricted": may_see_restricted(request.user),
         "show_assessments": show_assessments,
         "record_kinds": [(kind, spec[0]) for kind, spec in RECORD_KINDS.items()] if can_edit else [],
-        "sessions": InformationSession.objects.filter(household=household).select_related("language", "applicant"),
+        "sessions": InformationSession.objects.filter(household=household).select_related(
+            "language", "applicant"
+        ),
         "documents": household.documents.select_related("applicant"),
         "document_form": document_form,
         "timeline": _timeline(household, members),
     }
     if show_assessments:
-        context.update({
-            "vulnerabilities": VulnerabilityAssessment.objects.filter(applicant_id__in=ids).select_related(
-                "applicant", "category", "assessed_by"),
-            "family_ties": FamilyTie.objects.filter(applicant_id__in=ids).select_related("applicant", "state"),
-            "cultural_ties": CulturalTie.objects.filter(applicant_id__in=ids).select_related("applicant", "state"),
-            "consents": Consent.objects.filter(applicant_id__in=ids).select_related("applicant"),
-            "decisions": EligibilityDecision.objects.filter(applicant_id__in=ids).select_related("applicant"),
-            "exclusions": SecurityExclusion.objects.filter(applicant_id__in=ids).select_related("applicant"),
-        })
+        context.update(
+            {
+                "vulnerabilities": VulnerabilityAssessment.objects.filter(
+                    applicant_id__in=ids
+                ).select_related("applicant", "category", "assessed_by"),
+                "family_ties": FamilyTie.objects.filter(applicant_id__in=ids).select_related(
+                    "applicant", "state"
+                ),
+                "cultural_ties": CulturalTie.objects.filter(applicant_id__in=ids).select_related(
+                    "applicant", "state"
+                ),
+                "consents": Consent.objects.filter(applicant_id__in=ids).select_related("applicant"),
+                "decisions": EligibilityDecision.objects.filter(applicant_id__in=ids).select_related(
+                    "applicant"
+                ),
+                "exclusions": SecurityExclusion.objects.filter(applicant_id__in=ids).select_related(
+                    "applicant"
+                ),
+            }
+        )
     return render(request, "cases/household.html", context)
 
 
@@ -425,19 +497,28 @@ def transition(request, pk: int):
 
 def _record_session(household, data, user):
     services.information_session_record(
-        household=household, held_on=data["held_on"], language=data["language"], by=user,
-        interpreter=data["interpreter"], applicant=data["applicant"],
+        household=household,
+        held_on=data["held_on"],
+        language=data["language"],
+        by=user,
+        interpreter=data["interpreter"],
+        applicant=data["applicant"],
     )
 
 
 def _record_vulnerability(household, data, user):
-    services.vulnerability_assess(applicant=data["applicant"], category=data["category"], by=user, notes=data["notes"])
+    services.vulnerability_assess(
+        applicant=data["applicant"], category=data["category"], by=user, notes=data["notes"]
+    )
 
 
 def _record_family_tie(household, data, user):
     services.family_tie_add(
-        applicant=data["applicant"], state=data["state"], relationship=data["relationship"],
-        status_there=data["status_there"], by=user,
+        applicant=data["applicant"],
+        state=data["state"],
+        relationship=data["relationship"],
+        status_there=data["status_there"],
+        by=user,
     )
 
 
@@ -449,12 +530,16 @@ def _record_cultural_tie(household, data, user):
 
 def _record_consent(household, data, user):
     for applicant in data["applicants"]:
-        services.consent_record(applicant=applicant, given=data["given"], how_recorded=data["how_recorded"], by=user)
+        services.consent_record(
+            applicant=applicant, given=data["given"], how_recorded=data["how_recorded"], by=user
+        )
 
 
 def _record_eligibility(household, data, user):
     for applicant in data["applicants"]:
-        services.eligibility_decide(applicant=applicant, eligible=data["eligible"], reason=data["reason"], by=user)
+        services.eligibility_decide(
+            applicant=applicant, eligible=data["eligible"], reason=data["reason"], by=user
+        )
 
 
 def _record_exclusion(household, data, user):
@@ -463,20 +548,48 @@ def _record_exclusion(household, data, user):
 
 # kind: (button label, form, service call, message)
 RECORD_KINDS = {
-    "information-session": (gettext_lazy("Record an information session"), forms.InformationSessionForm,
-                            _record_session, gettext_lazy("Information session recorded.")),
-    "vulnerability": (gettext_lazy("Assess a vulnerability"), forms.VulnerabilityForm, _record_vulnerability,
-                      gettext_lazy("Vulnerability recorded.")),
-    "family-tie": (gettext_lazy("Record a family tie"), forms.FamilyTieForm, _record_family_tie,
-                   gettext_lazy("Family tie recorded.")),
-    "cultural-tie": (gettext_lazy("Record a cultural tie"), forms.CulturalTieForm, _record_cultural_tie,
-                     gettext_lazy("Cultural tie recorded.")),
-    "consent": (gettext_lazy("Record consent"), forms.ConsentForm, _record_consent,
-                gettext_lazy("Consent recorded.")),
-    "eligibility": (gettext_lazy("Decide eligibility"), forms.EligibilityForm, _record_eligibility,
-                    gettext_lazy("Eligibility recorded.")),
-    "security-exclusion": (gettext_lazy("Record a security exclusion"), forms.SecurityExclusionForm,
-                           _record_exclusion, gettext_lazy("Security exclusion recorded.")),
+    "information-session": (
+        gettext_lazy("Record an information session"),
+        forms.InformationSessionForm,
+        _record_session,
+        gettext_lazy("Information session recorded."),
+    ),
+    "vulnerability": (
+        gettext_lazy("Assess a vulnerability"),
+        forms.VulnerabilityForm,
+        _record_vulnerability,
+        gettext_lazy("Vulnerability recorded."),
+    ),
+    "family-tie": (
+        gettext_lazy("Record a family tie"),
+        forms.FamilyTieForm,
+        _record_family_tie,
+        gettext_lazy("Family tie recorded."),
+    ),
+    "cultural-tie": (
+        gettext_lazy("Record a cultural tie"),
+        forms.CulturalTieForm,
+        _record_cultural_tie,
+        gettext_lazy("Cultural tie recorded."),
+    ),
+    "consent": (
+        gettext_lazy("Record consent"),
+        forms.ConsentForm,
+        _record_consent,
+        gettext_lazy("Consent recorded."),
+    ),
+    "eligibility": (
+        gettext_lazy("Decide eligibility"),
+        forms.EligibilityForm,
+        _record_eligibility,
+        gettext_lazy("Eligibility recorded."),
+    ),
+    "security-exclusion": (
+        gettext_lazy("Record a security exclusion"),
+        forms.SecurityExclusionForm,
+        _record_exclusion,
+        gettext_lazy("Security exclusion recorded."),
+    ),
 }
 
 
@@ -515,18 +628,28 @@ def document_upload(request, pk: int):
     if form.is_valid():
         try:
             services.document_upload(
-                household=household, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
-                by=request.user, applicant=form.cleaned_data["applicant"],
+                household=household,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                by=request.user,
+                applicant=form.cleaned_data["applicant"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Document uploaded."))
             return redirect("cases:household", pk=household.pk)
-    return render(request, "cases/record_form.html", {
-        "household": household, "form": form, "title": _("Upload a document"), "multipart": True,
-        "action": reverse("cases:document_upload", args=[household.pk]),
-    })
+    return render(
+        request,
+        "cases/record_form.html",
+        {
+            "household": household,
+            "form": form,
+            "title": _("Upload a document"),
+            "multipart": True,
+            "action": reverse("cases:document_upload", args=[household.pk]),
+        },
+    )
 
 
 def document_download(request, pk: int, document_pk: int):
@@ -535,7 +658,9 @@ def document_download(request, pk: int, document_pk: int):
     if document.household_id != household.pk:
         raise Http404
     audit.record(
-        actor=request.user, action="household.document_download", obj=household,
+        actor=request.user,
+        action="household.document_download",
+        obj=household,
         details={"document": document.pk, "kind": document.kind},
     )
     try:
@@ -543,7 +668,9 @@ def document_download(request, pk: int, document_pk: int):
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(
-        handle, as_attachment=True, filename=safe_download_name(document.original_name),
+        handle,
+        as_attachment=True,
+        filename=safe_download_name(document.original_name),
         content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -558,7 +685,9 @@ def household_new(request):
     states = _editable_states(access)
     household_form = forms.HouseholdForm(request.POST or None, states=states)
     state = request.POST.get("frontline_state") if request.method == "POST" else None
-    formset = forms.MemberFormSet(request.POST or None, prefix="member", form_kwargs={"frontline_state": state})
+    formset = forms.MemberFormSet(
+        request.POST or None, prefix="member", form_kwargs={"frontline_state": state}
+    )
     if request.method == "POST" and household_form.is_valid() and formset.is_valid():
         try:
             household = services.household_create(
@@ -569,7 +698,9 @@ def household_new(request):
                 members=[f.member_data() for f in formset.filled_forms()],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_errors(household_form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+            _apply_errors(
+                household_form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
+            )
         else:
             messages.success(request, _("Household %(case)s registered.") % {"case": household.case_number})
             return redirect("cases:household", pk=household.pk)
@@ -587,17 +718,23 @@ def member_add(request, pk: int):
         else:
             messages.success(request, _("Member added."))
             return redirect("cases:household", pk=household.pk)
-    return render(request, "cases/record_form.html", {"household": household, "form": form, "title": _("Add a member")})
+    return render(
+        request, "cases/record_form.html", {"household": household, "form": form, "title": _("Add a member")}
+    )
 
 
 def member_edit(request, pk: int, applicant_pk: int):
     household = _editable_household(request, pk)
     applicant = get_or_404(household.members.all(), pk=applicant_pk)
-    form = forms.EditMemberForm(request.POST or None, instance=applicant, frontline_state=household.frontline_state_id)
+    form = forms.EditMemberForm(
+        request.POST or None, instance=applicant, frontline_state=household.frontline_state_id
+    )
     if request.method == "POST" and form.is_valid():
         data = form.member_data()
         try:
-            services.applicant_update(applicant=Applicant.objects.get(pk=applicant.pk), by=request.user, **data)
+            services.applicant_update(
+                applicant=Applicant.objects.get(pk=applicant.pk), by=request.user, **data
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -609,37 +746,69 @@ def member_edit(request, pk: int, applicant_pk: int):
 
 def household_edit(request, pk: int):
     household = _editable_household(request, pk)
-    form = forms.HouseholdEditForm(request.POST or None, initial={
-        "site": household.site, "registered_on": household.registered_on, "version": household.version})
+    form = forms.HouseholdEditForm(
+        request.POST or None,
+        initial={
+            "site": household.site,
+            "registered_on": household.registered_on,
+            "version": household.version,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.household_update(
-                household=household, by=request.user, site=form.cleaned_data["site"],
-                registered_on=form.cleaned_data["registered_on"], expected_version=form.cleaned_data["version"],
+                household=household,
+                by=request.user,
+                site=form.cleaned_data["site"],
+                registered_on=form.cleaned_data["registered_on"],
+                expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("The household's details were saved."))
             return redirect("cases:household", pk=household.pk)
-    return render(request, "cases/record_form.html", {"household": household, "form": form,
-                                                      "title": _("Change the household's details")})
+    return render(
+        request,
+        "cases/record_form.html",
+        {"household": household, "form": form, "title": _("Change the household's details")},
+    )
 
 
 REMOVABLE = {
     # kind: (model, lookup from the household, needs a reason, service call, title, done)
-    "vulnerability": (VulnerabilityAssessment, "applicant__household", True,
-                      lambda obj, by, reason: services.vulnerability_remove(assessment=obj, by=by, reason=reason),
-                      gettext_lazy("Remove a vulnerability assessment"), gettext_lazy("Vulnerability assessment removed.")),
-    "family-tie": (FamilyTie, "applicant__household", False,
-                   lambda obj, by, reason: services.tie_remove(tie=obj, by=by),
-                   gettext_lazy("Remove a family tie"), gettext_lazy("Family tie removed.")),
-    "cultural-tie": (CulturalTie, "applicant__household", False,
-                     lambda obj, by, reason: services.tie_remove(tie=obj, by=by),
-                     gettext_lazy("Remove a cultural tie"), gettext_lazy("Cultural tie removed.")),
-    "document": (Document, "household", True,
-                 lambda obj, by, reason: services.document_delete(document=obj, by=by, reason=reason),
-                 gettext_lazy("Delete a document"), gettext_lazy("Document deleted.")),
+    "vulnerability": (
+        VulnerabilityAssessment,
+        "applicant__household",
+        True,
+        lambda obj, by, reason: services.vulnerability_remove(assessment=obj, by=by, reason=reason),
+        gettext_lazy("Remove a vulnerability assessment"),
+        gettext_lazy("Vulnerability assessment removed."),
+    ),
+    "family-tie": (
+        FamilyTie,
+        "applicant__household",
+        False,
+        lambda obj, by, reason: services.tie_remove(tie=obj, by=by),
+        gettext_lazy("Remove a family tie"),
+        gettext_lazy("Family tie removed."),
+    ),
+    "cultural-tie": (
+        CulturalTie,
+        "applicant__household",
+        False,
+        lambda obj, by, reason: services.tie_remove(tie=obj, by=by),
+        gettext_lazy("Remove a cultural tie"),
+        gettext_lazy("Cultural tie removed."),
+    ),
+    "document": (
+        Document,
+        "household",
+        True,
+        lambda obj, by, reason: services.document_delete(document=obj, by=by, reason=reason),
+        gettext_lazy("Delete a document"),
+        gettext_lazy("Document deleted."),
+    ),
 }
 
 
@@ -658,9 +827,15 @@ def remove(request, pk: int, kind: str, obj_pk: int):
         else:
             messages.success(request, done)
             return redirect("cases:household", pk=household.pk)
-    return render(request, "cases/record_form.html", {
-        "household": household, "form": form, "title": f"{title}: {obj}",
-    })
+    return render(
+        request,
+        "cases/record_form.html",
+        {
+            "household": household,
+            "form": form,
+            "title": f"{title}: {obj}",
+        },
+    )
 
 
 def member_remove(request, pk: int, applicant_pk: int):
@@ -671,7 +846,9 @@ def member_remove(request, pk: int, applicant_pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.remove_member(
-                applicant=applicant, by=request.user, reason=form.cleaned_data["reason"],
+                applicant=applicant,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
                 new_principal=form.cleaned_data["new_principal"],
             )
         except ValidationError as exc:
@@ -690,7 +867,9 @@ def split(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             new = services.split_household(
-                household=household, members=form.cleaned_data["applicants"], by=request.user,
+                household=household,
+                members=form.cleaned_data["applicants"],
+                by=request.user,
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
@@ -698,27 +877,41 @@ def split(request, pk: int):
         else:
             messages.success(request, _("New household %(case)s created.") % {"case": new.case_number})
             return redirect("cases:household", pk=household.pk)
-    return render(request, "cases/record_form.html", {"household": household, "form": form, "title": _("Split the household")})
+    return render(
+        request,
+        "cases/record_form.html",
+        {"household": household, "form": form, "title": _("Split the household")},
+    )
 
 
 def merge(request, pk: int):
     household = _editable_household(request, pk)
     form = forms.MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        source = households_visible_to(request.user).filter(
-            case_number=form.cleaned_data["source"].strip().upper()
-        ).first()
+        source = (
+            households_visible_to(request.user)
+            .filter(case_number=form.cleaned_data["source"].strip().upper())
+            .first()
+        )
         if source is None or not services.may_edit(request.user, source):
             form.add_error("source", _("No household with this case number that you may change."))
         else:
             try:
-                services.merge_households(target=household, source=source, by=request.user, reason=form.cleaned_data["reason"])
+                services.merge_households(
+                    target=household, source=source, by=request.user, reason=form.cleaned_data["reason"]
+                )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, _("%(case)s was merged into this household.") % {"case": source.case_number})
+                messages.success(
+                    request, _("%(case)s was merged into this household.") % {"case": source.case_number}
+                )
                 return redirect("cases:household", pk=household.pk)
-    return render(request, "cases/record_form.html", {"household": household, "form": form, "title": _("Merge another household into this one")})
+    return render(
+        request,
+        "cases/record_form.html",
+        {"household": household, "form": form, "title": _("Merge another household into this one")},
+    )
 
 
 # -- import -------------------------------------------------------------------------------------
@@ -763,12 +956,16 @@ def _forget_import(request, token: str) -> None:
 
 def import_upload(request):
     access = require_role(request.user, *QUEUE_ROLES)
-    form = forms.ImportUploadForm(request.POST or None, request.FILES or None, states=_editable_states(access))
+    form = forms.ImportUploadForm(
+        request.POST or None, request.FILES or None, states=_editable_states(access)
+    )
     if request.method == "POST" and form.is_valid():
         _drop_abandoned_imports()
         upload = form.cleaned_data["file"]
         if upload.size > importing.MAX_FILE_BYTES:
-            form.add_error("file", _("The file is larger than %(mb)d MB.") % {"mb": importing.MAX_FILE_BYTES // 2**20})
+            form.add_error(
+                "file", _("The file is larger than %(mb)d MB.") % {"mb": importing.MAX_FILE_BYTES // 2**20}
+            )
         else:
             data = upload.read()
             try:
@@ -781,9 +978,11 @@ def import_upload(request):
                 (_import_dir() / f"{token}{suffix}").write_bytes(data)
                 imports = request.session.get(SESSION_KEY, {})
                 imports[token] = {
-                    "stored": f"{token}{suffix}", "filename": upload.name[:200],
+                    "stored": f"{token}{suffix}",
+                    "filename": upload.name[:200],
                     "frontline_state": form.cleaned_data["frontline_state"],
-                    "mapping": importing.guess_mapping(table.headers), "rows": len(table.rows),
+                    "mapping": importing.guess_mapping(table.headers),
+                    "rows": len(table.rows),
                 }
                 request.session[SESSION_KEY] = imports
                 return redirect("cases:import_mapping", token=token)
@@ -794,16 +993,26 @@ def import_mapping(request, token: str):
     require_role(request.user, *QUEUE_ROLES)
     pending = _pending_import(request, token)
     table = importing.read_table(pending["path"].read_bytes(), pending["stored"])
-    form = forms.ImportMappingForm(request.POST or None, headers=table.headers, initial_mapping=pending["mapping"])
+    form = forms.ImportMappingForm(
+        request.POST or None, headers=table.headers, initial_mapping=pending["mapping"]
+    )
     if request.method == "POST" and form.is_valid():
         imports = request.session[SESSION_KEY]
         imports[token]["mapping"] = form.mapping()
         request.session[SESSION_KEY] = imports
         return redirect("cases:import_preview", token=token)
     samples = table.rows[:3]
-    return render(request, "cases/import_mapping.html", {
-        "form": form, "pending": pending, "token": token, "headers": table.headers, "samples": samples,
-    })
+    return render(
+        request,
+        "cases/import_mapping.html",
+        {
+            "form": form,
+            "pending": pending,
+            "token": token,
+            "headers": table.headers,
+            "samples": samples,
+        },
+    )
 
 
 def _check_pending(pending) -> importing.Preview:
@@ -828,21 +1037,35 @@ def import_preview(request, token: str):
         if preview.ok:
             try:
                 event = importing.commit_import(
-                    preview=preview, frontline_state=pending["frontline_state"], by=request.user,
+                    preview=preview,
+                    frontline_state=pending["frontline_state"],
+                    by=request.user,
                     filename=pending["filename"],
                 )
             except (ValidationError, PermissionDenied, IntegrityError) as exc:
-                messages.error(request, _("Nothing was imported: %(error)s") % {
-                    "error": " ".join(getattr(exc, "messages", [str(exc)]))})
+                messages.error(
+                    request,
+                    _("Nothing was imported: %(error)s")
+                    % {"error": " ".join(getattr(exc, "messages", [str(exc)]))},
+                )
             else:
                 _forget_import(request, token)
                 return redirect("cases:import_report", pk=event.pk)
         else:
-            messages.error(request, _("Nothing was imported: fix the rows listed below and upload the file again."))
-    return render(request, "cases/import_preview.html", {
-        "preview": preview, "pending": pending, "token": token,
-        "error_rows": preview.error_rows, "household_count": len(preview.households),
-    })
+            messages.error(
+                request, _("Nothing was imported: fix the rows listed below and upload the file again.")
+            )
+    return render(
+        request,
+        "cases/import_preview.html",
+        {
+            "preview": preview,
+            "pending": pending,
+            "token": token,
+            "error_rows": preview.error_rows,
+            "household_count": len(preview.households),
+        },
+    )
 
 
 def import_report(request, pk: int):
@@ -854,5 +1077,7 @@ def import_report(request, pk: int):
     households = Household.objects.filter(
         case_number__in=event.details.get("case_numbers", [])[:500]
     ).order_by("case_number")
-    visible = households_visible_to(request.user).filter(pk__in=households.values("pk")).order_by("case_number")
+    visible = (
+        households_visible_to(request.user).filter(pk__in=households.values("pk")).order_by("case_number")
+    )
     return render(request, "cases/import_report.html", {"event": event, "households": visible[:500]})

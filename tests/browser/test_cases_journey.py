@@ -25,7 +25,9 @@ def move_to(page, status: str, reason: str) -> None:
     page.wait_for_load_state()
 
 
-def test_caseworker_registers_a_family_and_makes_it_available_for_matching(transactional_db, page, login, settings):
+def test_caseworker_registers_a_family_and_makes_it_available_for_matching(
+    transactional_db, page, login, settings
+):
     demo.seed(demo.DemoWorld())  # organisations and demo users only: quick
     login("caseworker.gr", settings.DEMO_PASSWORD)
     expect(page.get_by_role("heading", name="Work queue")).to_be_visible()

@@ -20,10 +20,12 @@ pytestmark = pytest.mark.django_db
 def world(people):
     by = people["caseworker_gr"]
     family = household("GR", by=by)
-    services.vulnerability_assess(applicant=family.members.first(), category="serious_illness", by=by,
-                                  notes="SECRET medical detail")
-    single = household("GR", by=by, members=[member("=HYPERLINK(\"x\")", "Évora", nationality="SY",
-                                                    relationship="principal")])
+    services.vulnerability_assess(
+        applicant=family.members.first(), category="serious_illness", by=by, notes="SECRET medical detail"
+    )
+    single = household(
+        "GR", by=by, members=[member('=HYPERLINK("x")', "Évora", nationality="SY", relationship="principal")]
+    )
     italian = household("IT", by=people["caseworker_it"])
     return family, single, italian
 
@@ -54,7 +56,9 @@ def test_csv_export_lists_one_row_per_person_of_the_filtered_list(people, client
 
 
 def test_export_is_audited_with_its_filters_and_counts(people, client_for, world):
-    client_for(people["caseworker_gr"]).get(reverse("cases:export"), {"format": "csv", "composition": "family_with_children"})
+    client_for(people["caseworker_gr"]).get(
+        reverse("cases:export"), {"format": "csv", "composition": "family_with_children"}
+    )
     event = AuditEvent.objects.get(action="cases.export")
     assert event.details["filters"] == {"composition": "family_with_children"}
     assert (event.details["households"], event.details["persons"]) == (1, 4)
@@ -76,12 +80,23 @@ def test_export_is_404_for_roles_without_the_queue(people, client_for, world, wh
 
 
 def test_unknown_format_is_404(people, client_for, world):
-    assert client_for(people["caseworker_gr"]).get(reverse("cases:export"), {"format": "pdf"}).status_code == 404
+    assert (
+        client_for(people["caseworker_gr"]).get(reverse("cases:export"), {"format": "pdf"}).status_code == 404
+    )
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+49 30", "'+49 30"), ("-x", "'-x"), ("@SUM", "'@SUM"), ("Ali", "Ali"), (None, ""),
-    (True, "yes"), (["fa", "en"], "fa, en"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+49 30", "'+49 30"),
+        ("-x", "'-x"),
+        ("@SUM", "'@SUM"),
+        ("Ali", "Ali"),
+        (None, ""),
+        (True, "yes"),
+        (["fa", "en"], "fa, en"),
+    ],
+)
 def test_cells_are_made_safe_for_spreadsheets(value, expected):
     assert safe_cell(value) == expected

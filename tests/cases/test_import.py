@@ -31,7 +31,9 @@ def family_rows(n_households: int, start: int = 0) -> list[str]:
 
 
 def csv_file(lines, name="list.csv", encoding="utf-8"):
-    return SimpleUploadedFile(name, (HEADER + "\n".join(lines) + "\n").encode(encoding), content_type="text/csv")
+    return SimpleUploadedFile(
+        name, (HEADER + "\n".join(lines) + "\n").encode(encoding), content_type="text/csv"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +64,11 @@ def run_to_preview(client, file):
 
 
 def nothing_imported():
-    return not Household.objects.exists() and not Applicant.objects.exists() and not StatusChange.objects.exists()
+    return (
+        not Household.objects.exists()
+        and not Applicant.objects.exists()
+        and not StatusChange.objects.exists()
+    )
 
 
 def test_a_clean_file_imports_every_household_in_one_go(caseworker, people):
@@ -75,12 +81,24 @@ def test_a_clean_file_imports_every_household_in_one_go(caseworker, people):
     assert "Households registered" in report
     assert Household.objects.count() == 3 and Applicant.objects.count() == 9
     h = Household.objects.order_by("case_number").first()
-    assert (h.size, h.composition, h.site, h.status) == (3, "family_with_children", "Lesvos CCAC", "identified")
+    assert (h.size, h.composition, h.site, h.status) == (
+        3,
+        "family_with_children",
+        "Lesvos CCAC",
+        "identified",
+    )
     ali = h.members.get(given_name="Ali")
-    assert ali.search_name == "ali rahimi0" and sorted(ali.languages.values_list("code", flat=True)) == ["en", "fa"]
+    assert ali.search_name == "ali rahimi0" and sorted(ali.languages.values_list("code", flat=True)) == [
+        "en",
+        "fa",
+    ]
     assert h.members.get(given_name="Omid").dob_estimated
     event = AuditEvent.objects.get(action="cases.import")
-    assert (event.details["households"], event.details["persons"], event.actor) == (3, 9, people["caseworker_gr"])
+    assert (event.details["households"], event.details["persons"], event.actor) == (
+        3,
+        9,
+        people["caseworker_gr"],
+    )
     assert AuditEvent.objects.filter(action="household.import").count() == 3
     # Each case's timeline shows where it came from.
     assert "Registered by import" in caseworker.get(reverse("cases:household", args=[h.pk])).content.decode()
@@ -116,8 +134,16 @@ def test_the_user_can_change_the_guessed_mapping(caseworker):
     data = b"Grp;Num;A;B;Born;S;Citizen;Rel\nX;GR-1;Rahimi;Ali;1985-01-01;m;AF;head\n"
     response = upload(caseworker, SimpleUploadedFile("l.csv", data))
     mapping_url = response["Location"]
-    mapping = {"household_reference": "0", "registration_number": "1", "family_name": "2", "given_name": "3",
-               "date_of_birth": "4", "sex": "5", "nationality": "6", "relationship_to_principal": "7"}
+    mapping = {
+        "household_reference": "0",
+        "registration_number": "1",
+        "family_name": "2",
+        "given_name": "3",
+        "date_of_birth": "4",
+        "sex": "5",
+        "nationality": "6",
+        "relationship_to_principal": "7",
+    }
     response = caseworker.post(mapping_url, {**mapping, "given_name": "2"})
     assert "already used for another field" in response.content.decode()
     response = caseworker.post(mapping_url, mapping)
@@ -126,10 +152,20 @@ def test_the_user_can_change_the_guessed_mapping(caseworker):
 
 
 def test_one_bad_row_lists_every_error_and_imports_nothing(caseworker, people):
-    household("GR", by=people["caseworker_gr"], members=[
-        member("Nour", "Haddad", nationality="SY", relationship="principal", registration_number="GR-DB-1",
-               date_of_birth=__import__("datetime").date(1999, 4, 1)),
-    ])
+    household(
+        "GR",
+        by=people["caseworker_gr"],
+        members=[
+            member(
+                "Nour",
+                "Haddad",
+                nationality="SY",
+                relationship="principal",
+                registration_number="GR-DB-1",
+                date_of_birth=__import__("datetime").date(1999, 4, 1),
+            ),
+        ],
+    )
     existing = (Household.objects.count(), Applicant.objects.count())
     lines = family_rows(2) + [
         "F7;GR-X1;Doe;John;31/02/1990;M;Atlantis;;principal;",  # bad date, unknown nationality
@@ -144,7 +180,10 @@ def test_one_bad_row_lists_every_error_and_imports_nothing(caseworker, people):
     assert "Unknown nationality &quot;Atlantis&quot;" in content
     assert "appears more than once in the file (lines 2, 9)" in content
     assert "GR-DB-1 is already registered in this frontline state" in content
-    assert "Likely duplicate: a person with this name, date of birth and nationality is already registered." in content
+    assert (
+        "Likely duplicate: a person with this name, date of birth and nationality is already registered."
+        in content
+    )
     response = caseworker.post(preview_url, {"action": "import"})
     assert "Nothing was imported" in response.content.decode()
     assert (Household.objects.count(), Applicant.objects.count()) == existing
@@ -154,8 +193,11 @@ def test_one_bad_row_lists_every_error_and_imports_nothing(caseworker, people):
 def test_a_clash_found_only_at_commit_rolls_everything_back(caseworker, people, monkeypatch):
     preview_url = run_to_preview(caseworker, csv_file(family_rows(3)))
     # Someone registers one of the numbers between the preview and the commit.
-    household("GR", by=people["caseworker_gr"], members=[
-        member("Other", "Person", relationship="principal", registration_number="GR-000002-2")])
+    household(
+        "GR",
+        by=people["caseworker_gr"],
+        members=[member("Other", "Person", relationship="principal", registration_number="GR-000002-2")],
+    )
     real = importing.lookups_for
 
     def blind(state, today=None):

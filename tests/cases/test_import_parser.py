@@ -17,9 +17,7 @@ from cases.importing import (
     read_table,
 )
 
-HEADER = (
-    "Household,Registration number,Surname,First name,Date of birth,Sex,Nationality,Languages,Relationship,Site\n"
-)
+HEADER = "Household,Registration number,Surname,First name,Date of birth,Sex,Nationality,Languages,Relationship,Site\n"
 GOOD = [
     "H1,GR-1001,Rahimi,Ali,1985-03-02,M,Afghan,fa;en,principal,Lesvos CCAC",
     "H1,GR-1002,Rahimi,Zahra,12/07/1990,F,AF,fa,wife,Lesvos CCAC",
@@ -54,14 +52,20 @@ def test_a_clean_file_has_no_errors_and_groups_households():
     assert preview.ok, [r.errors for r in preview.rows]
     assert list(preview.households) == ["H1", "H2"]
     zahra = preview.rows[1]
-    assert (zahra.date_of_birth, zahra.sex, zahra.relationship_to_principal) == (dt.date(1990, 7, 12), "female", "spouse")
+    assert (zahra.date_of_birth, zahra.sex, zahra.relationship_to_principal) == (
+        dt.date(1990, 7, 12),
+        "female",
+        "spouse",
+    )
     assert preview.rows[0].languages == ["fa", "en"]
     nour = preview.rows[2]
     assert nour.date_of_birth == dt.date(1999, 1, 1) and nour.dob_estimated
 
 
 def test_utf8_with_byte_order_mark_and_semicolons_is_read():
-    data = codecs.BOM_UTF8 + csv_bytes([line.replace(",", ";") for line in GOOD], header=HEADER.replace(",", ";"))
+    data = codecs.BOM_UTF8 + csv_bytes(
+        [line.replace(",", ";") for line in GOOD], header=HEADER.replace(",", ";")
+    )
     table = read_table(data, "list.csv")
     assert table.headers[0] == "Household"
     assert len(table.rows) == 3
@@ -130,7 +134,9 @@ def test_duplicate_registration_numbers_in_the_file_are_flagged_on_every_line():
 
 def test_registration_numbers_already_in_the_database_are_flagged():
     preview = preview_of(csv_bytes(GOOD), taken_registration_numbers=lambda numbers: {"GR-1003"} & numbers)
-    assert preview.rows[2].errors == ["Registration number GR-1003 is already registered in this frontline state."]
+    assert preview.rows[2].errors == [
+        "Registration number GR-1003 is already registered in this frontline state."
+    ]
     assert preview.rows[0].errors == []
 
 
@@ -154,13 +160,26 @@ def test_a_household_needs_exactly_one_principal():
 def test_xlsx_dates_and_numbers_are_read():
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Family", "Registration number", "Family name", "Given name", "DOB", "Gender",
-                  "Nationality", "Relationship"])
+    sheet.append(
+        [
+            "Family",
+            "Registration number",
+            "Family name",
+            "Given name",
+            "DOB",
+            "Gender",
+            "Nationality",
+            "Relationship",
+        ]
+    )
     sheet.append([17, 12345, "Rahimi", "Ali", dt.datetime(1985, 3, 2), "m", "Afghan", "Head of household"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    preview = preview_of(buffer.getvalue(), "list.xlsx",
-                         relationships={"head of household": "principal"})
+    preview = preview_of(buffer.getvalue(), "list.xlsx", relationships={"head of household": "principal"})
     row = preview.rows[0]
     assert row.errors == []
-    assert (row.household_reference, row.registration_number, row.date_of_birth) == ("17", "12345", dt.date(1985, 3, 2))
+    assert (row.household_reference, row.registration_number, row.date_of_birth) == (
+        "17",
+        "12345",
+        dt.date(1985, 3, 2),
+    )

@@ -62,45 +62,69 @@ def test_roles_without_a_view_of_a_new_case_get_404(people, client_for, greek, w
 
 def test_officer_sees_a_household_proposed_to_their_state_only(people, client_for, greek):
     proposed(greek, "DE", by=people["caseworker_gr"], coordinator=people["coordinator"])
-    assert client_for(people["officer_fr"]).get(reverse("cases:household", args=[greek.pk])).status_code == 404
+    assert (
+        client_for(people["officer_fr"]).get(reverse("cases:household", args=[greek.pk])).status_code == 404
+    )
     response = client_for(people["officer_de"]).get(reverse("cases:household", args=[greek.pk]))
     assert response.status_code == 200
     # An officer never edits the case file.
-    assert client_for(people["officer_de"]).get(reverse("cases:record", args=[greek.pk, "consent"])).status_code == 404
+    assert (
+        client_for(people["officer_de"]).get(reverse("cases:record", args=[greek.pk, "consent"])).status_code
+        == 404
+    )
 
 
 def test_a_read_by_another_organisation_is_audited(people, client_for, greek):
     proposed(greek, "DE", by=people["caseworker_gr"], coordinator=people["coordinator"])
     client_for(people["officer_de"]).get(reverse("cases:household", args=[greek.pk]))
-    assert AuditEvent.objects.filter(action="read.file", actor=people["officer_de"], object_id=str(greek.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="read.file", actor=people["officer_de"], object_id=str(greek.pk)
+    ).exists()
     client_for(people["caseworker_gr"]).get(reverse("cases:household", args=[greek.pk]))
     assert not AuditEvent.objects.filter(action__startswith="read.", actor=people["caseworker_gr"]).exists()
 
 
 def test_restricted_notes_are_shown_to_euaa_staff_only(people, client_for, greek):
     person = greek.members.first()
-    services.vulnerability_assess(applicant=person, category="serious_illness", by=people["caseworker_gr"],
-                                  notes="Needs dialysis twice a week")
-    assert "dialysis" in client_for(people["caseworker_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    services.vulnerability_assess(
+        applicant=person,
+        category="serious_illness",
+        by=people["caseworker_gr"],
+        notes="Needs dialysis twice a week",
+    )
+    assert (
+        "dialysis"
+        in client_for(people["caseworker_gr"])
+        .get(reverse("cases:household", args=[greek.pk]))
+        .content.decode()
+    )
     proposed(greek, "DE", by=people["caseworker_gr"], coordinator=people["coordinator"])
-    content = client_for(people["officer_de"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    content = (
+        client_for(people["officer_de"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    )
     assert "Person with serious illness" in content
     assert "dialysis" not in content
 
 
 def test_case_page_offers_only_allowed_transitions(people, client_for, greek):
-    content = client_for(people["caseworker_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    content = (
+        client_for(people["caseworker_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    )
     assert 'name="to" value="informed"' not in content  # no information session yet
     assert 'name="to" value="closed"' in content
     informed(greek, by=people["caseworker_gr"])
-    content = client_for(people["caseworker_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    content = (
+        client_for(people["caseworker_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    )
     assert 'name="to" value="assessed"' in content
     assert 'name="to" value="available"' not in content
 
 
 def test_a_forbidden_transition_shows_the_rules_message(people, client_for, greek):
     client = client_for(people["caseworker_gr"])
-    response = client.post(reverse("cases:transition", args=[greek.pk]), {"to": "informed", "reason": ""}, follow=True)
+    response = client.post(
+        reverse("cases:transition", args=[greek.pk]), {"to": "informed", "reason": ""}, follow=True
+    )
     assert "Informed requires a recorded information session." in response.content.decode()
     greek.refresh_from_db()
     assert greek.status == CaseStatus.IDENTIFIED
@@ -108,10 +132,14 @@ def test_a_forbidden_transition_shows_the_rules_message(people, client_for, gree
 
 def test_an_allowed_transition_moves_the_case_and_is_in_the_timeline(people, client_for, greek):
     client = client_for(people["caseworker_gr"])
-    services.information_session_record(household=greek, held_on=dt.date(2024, 1, 20), language="fa",
-                                        by=people["caseworker_gr"])
-    response = client.post(reverse("cases:transition", args=[greek.pk]),
-                           {"to": "informed", "reason": "Session held", "version": greek.version}, follow=True)
+    services.information_session_record(
+        household=greek, held_on=dt.date(2024, 1, 20), language="fa", by=people["caseworker_gr"]
+    )
+    response = client.post(
+        reverse("cases:transition", args=[greek.pk]),
+        {"to": "informed", "reason": "Session held", "version": greek.version},
+        follow=True,
+    )
     greek.refresh_from_db()
     assert greek.status == CaseStatus.INFORMED
     content = response.content.decode()
@@ -121,18 +149,30 @@ def test_an_allowed_transition_moves_the_case_and_is_in_the_timeline(people, cli
 
 def test_stale_page_transition_is_refused(people, client_for, greek):
     client = client_for(people["caseworker_gr"])
-    response = client.post(reverse("cases:transition", args=[greek.pk]),
-                           {"to": "closed", "reason": "x", "version": greek.version - 1}, follow=True)
+    response = client.post(
+        reverse("cases:transition", args=[greek.pk]),
+        {"to": "closed", "reason": "x", "version": greek.version - 1},
+        follow=True,
+    )
     assert "Someone else changed this household" in response.content.decode()
 
 
 def test_register_a_household_with_field_errors_then_success(people, client_for):
     client = client_for(people["caseworker_gr"])
     data = {
-        "frontline_state": "GR", "site": "Lesvos", "registered_on": "2024-01-10",
-        "member-TOTAL_FORMS": "4", "member-INITIAL_FORMS": "0", "member-MIN_NUM_FORMS": "0", "member-MAX_NUM_FORMS": "20",
-        "member-0-given_name": "Ali", "member-0-family_name": "Rahimi", "member-0-date_of_birth": "2090-01-01",
-        "member-0-sex": "male", "member-0-nationality": "AF", "member-0-relationship_to_principal": "principal",
+        "frontline_state": "GR",
+        "site": "Lesvos",
+        "registered_on": "2024-01-10",
+        "member-TOTAL_FORMS": "4",
+        "member-INITIAL_FORMS": "0",
+        "member-MIN_NUM_FORMS": "0",
+        "member-MAX_NUM_FORMS": "20",
+        "member-0-given_name": "Ali",
+        "member-0-family_name": "Rahimi",
+        "member-0-date_of_birth": "2090-01-01",
+        "member-0-sex": "male",
+        "member-0-nationality": "AF",
+        "member-0-relationship_to_principal": "principal",
         "member-0-languages_text": "fa, klingon",
     }
     response = client.post(reverse("cases:household_new"), data)
@@ -141,10 +181,18 @@ def test_register_a_household_with_field_errors_then_success(people, client_for)
     assert "The date of birth is in the future." in content
     assert "Unknown language: klingon." in content
     assert not Household.objects.exists()
-    data.update({"member-0-date_of_birth": "1985-02-03", "member-0-languages_text": "fa, English",
-                 "member-1-given_name": "Sara", "member-1-family_name": "Rahimi",
-                 "member-1-date_of_birth": "2015-05-05", "member-1-sex": "female", "member-1-nationality": "AF",
-                 "member-1-relationship_to_principal": "child"})
+    data.update(
+        {
+            "member-0-date_of_birth": "1985-02-03",
+            "member-0-languages_text": "fa, English",
+            "member-1-given_name": "Sara",
+            "member-1-family_name": "Rahimi",
+            "member-1-date_of_birth": "2015-05-05",
+            "member-1-sex": "female",
+            "member-1-nationality": "AF",
+            "member-1-relationship_to_principal": "child",
+        }
+    )
     response = client.post(reverse("cases:household_new"), data)
     h = Household.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("cases:household", args=[h.pk])
@@ -155,10 +203,18 @@ def test_register_a_household_with_field_errors_then_success(people, client_for)
 def test_register_requires_exactly_one_principal(people, client_for):
     client = client_for(people["caseworker_gr"])
     data = {
-        "frontline_state": "GR", "registered_on": "2024-01-10",
-        "member-TOTAL_FORMS": "2", "member-INITIAL_FORMS": "0", "member-MIN_NUM_FORMS": "0", "member-MAX_NUM_FORMS": "20",
-        "member-0-given_name": "Ali", "member-0-family_name": "Rahimi", "member-0-date_of_birth": "1985-01-01",
-        "member-0-sex": "male", "member-0-nationality": "AF", "member-0-relationship_to_principal": "spouse",
+        "frontline_state": "GR",
+        "registered_on": "2024-01-10",
+        "member-TOTAL_FORMS": "2",
+        "member-INITIAL_FORMS": "0",
+        "member-MIN_NUM_FORMS": "0",
+        "member-MAX_NUM_FORMS": "20",
+        "member-0-given_name": "Ali",
+        "member-0-family_name": "Rahimi",
+        "member-0-date_of_birth": "1985-01-01",
+        "member-0-sex": "male",
+        "member-0-nationality": "AF",
+        "member-0-relationship_to_principal": "spouse",
     }
     response = client.post(reverse("cases:household_new"), data)
     assert "Exactly one member must be the principal applicant." in response.content.decode()
@@ -167,8 +223,15 @@ def test_register_requires_exactly_one_principal(people, client_for):
 
 def test_caseworker_cannot_register_in_another_operation(people, client_for):
     client = client_for(people["caseworker_gr"])
-    response = client.post(reverse("cases:household_new"), {"frontline_state": "IT", "registered_on": "2024-01-10",
-                                                            "member-TOTAL_FORMS": "0", "member-INITIAL_FORMS": "0"})
+    response = client.post(
+        reverse("cases:household_new"),
+        {
+            "frontline_state": "IT",
+            "registered_on": "2024-01-10",
+            "member-TOTAL_FORMS": "0",
+            "member-INITIAL_FORMS": "0",
+        },
+    )
     assert "Select a valid choice" in response.content.decode()
     assert not Household.objects.exists()
 
@@ -195,26 +258,39 @@ def test_record_forms_show_field_errors_and_write_through_services(people, clien
 
 def test_member_add_remove_split_and_merge(people, client_for, greek):
     client = client_for(people["caseworker_gr"])
-    response = client.post(reverse("cases:member_add", args=[greek.pk]), {
-        "given_name": "Reza", "family_name": "Haidari", "date_of_birth": "1950-01-01", "sex": "male",
-        "nationality": "AF", "relationship_to_principal": "parent",
-    })
+    response = client.post(
+        reverse("cases:member_add", args=[greek.pk]),
+        {
+            "given_name": "Reza",
+            "family_name": "Haidari",
+            "date_of_birth": "1950-01-01",
+            "sex": "male",
+            "nationality": "AF",
+            "relationship_to_principal": "parent",
+        },
+    )
     assert response.status_code == 302
     greek.refresh_from_db()
     assert greek.size == 5
     reza = greek.members.get(given_name="Reza")
     response = client.post(reverse("cases:member_remove", args=[greek.pk, reza.pk]), {"reason": ""})
     assert response.status_code == 200 and "This field is required." in response.content.decode()
-    response = client.post(reverse("cases:member_remove", args=[greek.pk, reza.pk]), {"reason": "Registered twice"})
+    response = client.post(
+        reverse("cases:member_remove", args=[greek.pk, reza.pk]), {"reason": "Registered twice"}
+    )
     assert response.status_code == 302
     greek.refresh_from_db()
     assert greek.size == 4
     zahra = greek.members.get(given_name="Zahra")
-    response = client.post(reverse("cases:split", args=[greek.pk]), {"applicants": [zahra.pk], "reason": "Withdrew consent"})
+    response = client.post(
+        reverse("cases:split", args=[greek.pk]), {"applicants": [zahra.pk], "reason": "Withdrew consent"}
+    )
     assert response.status_code == 302
     new = Applicant.objects.get(pk=zahra.pk).household
     assert new.pk != greek.pk and new.size == 1
-    response = client.post(reverse("cases:merge", args=[greek.pk]), {"source": new.case_number, "reason": "Back together"})
+    response = client.post(
+        reverse("cases:merge", args=[greek.pk]), {"source": new.case_number, "reason": "Back together"}
+    )
     assert response.status_code == 302
     new.refresh_from_db()
     assert new.status == CaseStatus.CLOSED and Applicant.objects.get(pk=zahra.pk).household_id == greek.pk
@@ -222,7 +298,9 @@ def test_member_add_remove_split_and_merge(people, client_for, greek):
 
 def test_merge_refuses_a_household_of_another_operation(people, client_for, greek, italian):
     client = client_for(people["caseworker_gr"])
-    response = client.post(reverse("cases:merge", args=[greek.pk]), {"source": italian.case_number, "reason": "x"})
+    response = client.post(
+        reverse("cases:merge", args=[greek.pk]), {"source": italian.case_number, "reason": "x"}
+    )
     assert "No household with this case number" in response.content.decode()
 
 
@@ -234,26 +312,41 @@ def test_document_upload_and_audited_download(people, client_for, greek, setting
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = client_for(people["caseworker_gr"])
-    response = client.post(reverse("cases:document_upload", args=[greek.pk]), {
-        "kind": "consent_form", "file": SimpleUploadedFile("consent.pdf", PDF, content_type="application/pdf"),
-    })
+    response = client.post(
+        reverse("cases:document_upload", args=[greek.pk]),
+        {
+            "kind": "consent_form",
+            "file": SimpleUploadedFile("consent.pdf", PDF, content_type="application/pdf"),
+        },
+    )
     assert response.status_code == 302
     document = greek.documents.get()
-    response = client.post(reverse("cases:document_upload", args=[greek.pk]), {
-        "kind": "consent_form", "file": SimpleUploadedFile("evil.pdf", b"MZ\x90\x00", content_type="application/pdf"),
-    })
+    response = client.post(
+        reverse("cases:document_upload", args=[greek.pk]),
+        {
+            "kind": "consent_form",
+            "file": SimpleUploadedFile("evil.pdf", b"MZ\x90\x00", content_type="application/pdf"),
+        },
+    )
     assert "Only PDF, JPEG and PNG files are accepted." in response.content.decode()
     response = client.get(reverse("cases:document_download", args=[greek.pk, document.pk]))
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     assert AuditEvent.objects.filter(action="household.document_download", object_id=str(greek.pk)).exists()
-    assert client_for(people["caseworker_it"]).get(
-        reverse("cases:document_download", args=[greek.pk, document.pk])).status_code == 404
+    assert (
+        client_for(people["caseworker_it"])
+        .get(reverse("cases:document_download", args=[greek.pk, document.pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_queue_filters_search_and_status_tabs(people, client_for, greek):
     by = people["caseworker_gr"]
-    other = household("GR", by=by, members=[member("Élodie", "Nkosi", nationality="CD", relationship="principal",
-                                                  sex="female")])
+    other = household(
+        "GR",
+        by=by,
+        members=[member("Élodie", "Nkosi", nationality="CD", relationship="principal", sex="female")],
+    )
     available(greek, by=by)
     client = client_for(by)
     search = lambda q: client.get(reverse("cases:queue"), {"q": q}).content.decode()  # noqa: E731
@@ -278,7 +371,9 @@ def test_queue_answers_htmx_with_the_results_only(people, client_for, greek):
 
 
 @pytest.mark.parametrize("size", [25, 100])
-def test_queue_query_count_is_constant_whatever_the_page_size(people, client_for, django_assert_num_queries, size):
+def test_queue_query_count_is_constant_whatever_the_page_size(
+    people, client_for, django_assert_num_queries, size
+):
     by = people["caseworker_gr"]
     for _ in range(27):
         h = household("GR", by=by, members=family_of_four("GR"))
@@ -302,8 +397,14 @@ def test_change_a_persons_details_and_the_households(people, client_for, greek):
     url = reverse("cases:member_edit", args=[greek.pk, ahmad.pk])
     form = client.get(url).context["form"]
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data.update({"given_name": "Ahmed", "registration_number": zahra.registration_number.lower(),
-                 "languages_text": "fa, ps", "date_of_birth": "1990-05-01"})
+    data.update(
+        {
+            "given_name": "Ahmed",
+            "registration_number": zahra.registration_number.lower(),
+            "languages_text": "fa, ps",
+            "date_of_birth": "1990-05-01",
+        }
+    )
     response = client.post(url, data)
     assert "already used in this frontline state" in response.content.decode()
     data["registration_number"] = ahmad.registration_number
@@ -314,20 +415,31 @@ def test_change_a_persons_details_and_the_households(people, client_for, greek):
     assert AuditEvent.objects.filter(action="applicant.update", object_id=str(ahmad.pk)).exists()
     greek.refresh_from_db()
     url = reverse("cases:household_edit", args=[greek.pk])
-    response = client.post(url, {"site": "Malakasa", "registered_on": "2024-01-16", "version": greek.version - 1})
+    response = client.post(
+        url, {"site": "Malakasa", "registered_on": "2024-01-16", "version": greek.version - 1}
+    )
     assert "Someone else changed this household" in response.content.decode()
-    assert client.post(url, {"site": "Malakasa", "registered_on": "2024-01-16", "version": greek.version}).status_code == 302
+    assert (
+        client.post(
+            url, {"site": "Malakasa", "registered_on": "2024-01-16", "version": greek.version}
+        ).status_code
+        == 302
+    )
     greek.refresh_from_db()
     assert greek.site == "Malakasa"
     assert client_for(people["caseworker_it"]).get(url).status_code == 404
 
 
-def test_iom_sees_the_household_but_not_the_assessments(people, client_for, greek):
-    services.vulnerability_assess(applicant=greek.members.first(), category="elderly", by=people["caseworker_gr"])
+def test_iom_sees_the_household_but_not_the_assessments(people, client_for, greek, cases_rules_only):
+    services.vulnerability_assess(
+        applicant=greek.members.first(), category="elderly", by=people["caseworker_gr"]
+    )
     proposed(greek, "DE", by=people["caseworker_gr"], coordinator=people["coordinator"])
     services.case_transition(household=greek, to=CaseStatus.ACCEPTED, by=people["officer_de"])
     # Dublin Units see the case from acceptance on, with the move they may make.
-    content = client_for(people["dublin_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    content = (
+        client_for(people["dublin_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
+    )
     assert 'name="to" value="transfer_pending"' in content
     services.case_transition(household=greek, to=CaseStatus.TRANSFER_PENDING, by=people["dublin_gr"])
     content = client_for(people["iom_gr"]).get(reverse("cases:household", args=[greek.pk])).content.decode()
@@ -336,39 +448,71 @@ def test_iom_sees_the_household_but_not_the_assessments(people, client_for, gree
     assert 'name="to" value="ready_for_departure"' in content
 
 
-def test_remove_an_assessment_a_tie_and_a_document_with_a_reason(people, client_for, greek, settings, tmp_path):
+def test_remove_an_assessment_a_tie_and_a_document_with_a_reason(
+    people, client_for, greek, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     by = people["caseworker_gr"]
     person = greek.members.first()
     assessment = services.vulnerability_assess(applicant=person, category="elderly", by=by)
-    tie = services.family_tie_add(applicant=person, state="DE", relationship="brother", status_there="resident", by=by)
-    document = services.document_upload(household=greek, kind="other", by=by,
-                                        upload=SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf"))
+    tie = services.family_tie_add(
+        applicant=person, state="DE", relationship="brother", status_there="resident", by=by
+    )
+    document = services.document_upload(
+        household=greek,
+        kind="other",
+        by=by,
+        upload=SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf"),
+    )
     client = client_for(by)
     url = reverse("cases:remove", args=[greek.pk, "vulnerability", assessment.pk])
     response = client.post(url, {"confirm": "on"})
     assert "This field is required." in response.content.decode()
     assert client.post(url, {"confirm": "on", "reason": "Entered by mistake"}).status_code == 302
-    assert client.post(reverse("cases:remove", args=[greek.pk, "family-tie", tie.pk]), {"confirm": "on"}).status_code == 302
-    assert client.post(reverse("cases:remove", args=[greek.pk, "document", document.pk]),
-                       {"confirm": "on", "reason": "Wrong file"}).status_code == 302
-    assert not person.vulnerabilities.exists() and not person.family_ties.exists() and not greek.documents.exists()
+    assert (
+        client.post(
+            reverse("cases:remove", args=[greek.pk, "family-tie", tie.pk]), {"confirm": "on"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            reverse("cases:remove", args=[greek.pk, "document", document.pk]),
+            {"confirm": "on", "reason": "Wrong file"},
+        ).status_code
+        == 302
+    )
+    assert (
+        not person.vulnerabilities.exists()
+        and not person.family_ties.exists()
+        and not greek.documents.exists()
+    )
     assert AuditEvent.objects.filter(action="applicant.vulnerability_remove").exists()
     # Objects of another household are not reachable through this one.
     other = household("GR", by=by)
     foreign = services.vulnerability_assess(applicant=other.members.first(), category="elderly", by=by)
-    assert client.get(reverse("cases:remove", args=[greek.pk, "vulnerability", foreign.pk])).status_code == 404
-    assert client_for(people["caseworker_it"]).get(
-        reverse("cases:remove", args=[other.pk, "vulnerability", foreign.pk])).status_code == 404
+    assert (
+        client.get(reverse("cases:remove", args=[greek.pk, "vulnerability", foreign.pk])).status_code == 404
+    )
+    assert (
+        client_for(people["caseworker_it"])
+        .get(reverse("cases:remove", args=[other.pk, "vulnerability", foreign.pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_case_page_queries_do_not_grow_with_the_members(people, client_for):
     by = people["caseworker_gr"]
     small = household("GR", by=by, members=family_of_four("GR")[:1])
-    big = household("GR", by=by, members=family_of_four("GR") + [member(f"Child{i}", dob=dt.date(2015, 1, i + 1),
-                                                                        relationship="child") for i in range(4)])
+    big = household(
+        "GR",
+        by=by,
+        members=family_of_four("GR")
+        + [member(f"Child{i}", dob=dt.date(2015, 1, i + 1), relationship="child") for i in range(4)],
+    )
     for h in (small, big):
         for person in h.members.all():
             services.vulnerability_assess(applicant=person, category="elderly", by=by)

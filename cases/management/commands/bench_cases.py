@@ -25,22 +25,95 @@ from cases import importing
 from cases.models import CaseStatus, Household, VulnerabilityAssessment
 from relocation.models import Organisation, Role, RoleAssignment, User
 
-GIVEN = ["Ahmad", "Zahra", "Omid", "Maryam", "Ali", "Fatima", "Hassan", "Nour", "Yusuf", "Amina", "Karim", "Leila",
-         "Samir", "Huda", "Tariq", "Rania", "Bilal", "Salma", "Idris", "Mariam", "Jamal", "Aisha", "Reza", "Shirin",
-         "Élodie", "Jean", "Grâce", "Moïse", "Ahmed", "Dawit", "Selam", "Yonas", "Hiwet", "Abdi", "Faduma", "Musa"]
-FAMILY = ["Haidari", "Rahimi", "Karimi", "Ahmadi", "Hosseini", "Haddad", "Khalil", "Nasser", "Saleh", "Darwish",
-          "Mansour", "Aziz", "Nkosi", "Mbala", "Kabila", "Tesfaye", "Gebre", "Haile", "Abdullahi", "Warsame",
-          "Mohamud", "Osman", "Yilmaz", "Demir", "Qureshi", "Baloch", "Sultani", "Popal", "Noori", "Stanekzai"]
+GIVEN = [
+    "Ahmad",
+    "Zahra",
+    "Omid",
+    "Maryam",
+    "Ali",
+    "Fatima",
+    "Hassan",
+    "Nour",
+    "Yusuf",
+    "Amina",
+    "Karim",
+    "Leila",
+    "Samir",
+    "Huda",
+    "Tariq",
+    "Rania",
+    "Bilal",
+    "Salma",
+    "Idris",
+    "Mariam",
+    "Jamal",
+    "Aisha",
+    "Reza",
+    "Shirin",
+    "Élodie",
+    "Jean",
+    "Grâce",
+    "Moïse",
+    "Ahmed",
+    "Dawit",
+    "Selam",
+    "Yonas",
+    "Hiwet",
+    "Abdi",
+    "Faduma",
+    "Musa",
+]
+FAMILY = [
+    "Haidari",
+    "Rahimi",
+    "Karimi",
+    "Ahmadi",
+    "Hosseini",
+    "Haddad",
+    "Khalil",
+    "Nasser",
+    "Saleh",
+    "Darwish",
+    "Mansour",
+    "Aziz",
+    "Nkosi",
+    "Mbala",
+    "Kabila",
+    "Tesfaye",
+    "Gebre",
+    "Haile",
+    "Abdullahi",
+    "Warsame",
+    "Mohamud",
+    "Osman",
+    "Yilmaz",
+    "Demir",
+    "Qureshi",
+    "Baloch",
+    "Sultani",
+    "Popal",
+    "Noori",
+    "Stanekzai",
+]
 NATIONALITIES = ["AF", "SY", "IQ", "ER", "SO", "CD", "SD", "PS", "YE", "XX"]
 STATES = ["GR", "IT", "ES", "CY", "MT"]
 # Statuses a household can hold without a destination state.
-SPREAD = [CaseStatus.IDENTIFIED, CaseStatus.INFORMED, CaseStatus.ASSESSED, CaseStatus.ELIGIBLE,
-          CaseStatus.AVAILABLE, CaseStatus.CLOSED, CaseStatus.CONSENT_WITHDRAWN]
+SPREAD = [
+    CaseStatus.IDENTIFIED,
+    CaseStatus.INFORMED,
+    CaseStatus.ASSESSED,
+    CaseStatus.ELIGIBLE,
+    CaseStatus.AVAILABLE,
+    CaseStatus.CLOSED,
+    CaseStatus.CONSENT_WITHDRAWN,
+]
 
 
 def csv_rows(n_rows: int, prefix: str, rng: random.Random) -> bytes:
-    lines = ["Household;Registration number;Surname;First name;Date of birth;Sex;Nationality;Languages;"
-             "Relationship;Site"]
+    lines = [
+        "Household;Registration number;Surname;First name;Date of birth;Sex;Nationality;Languages;"
+        "Relationship;Site"
+    ]
     i = 0
     family_no = 0
     while i < n_rows:
@@ -71,13 +144,20 @@ def person_rows(n_rows: int, rng: random.Random) -> list[importing.PersonRow]:
         for k in range(min(rng.choice([1, 2, 3, 4, 5]), n_rows - i)):
             year = rng.randint(1960, 2004) if k < 2 else rng.randint(2008, 2023)
             given = rng.choice(GIVEN)
-            rows.append(importing.PersonRow(
-                line=i + 2, household_reference=str(reference), registration_number=f"B{i:08d}",
-                family_name=family, given_name=given, date_of_birth=dt.date(year, rng.randint(1, 12), rng.randint(1, 28)),
-                sex="female" if k == 1 else rng.choice(["male", "female"]), nationality=nationality,
-                relationship_to_principal="principal" if k == 0 else ("spouse" if k == 1 else "child"),
-                site=f"Site {reference % 7}",
-            ))
+            rows.append(
+                importing.PersonRow(
+                    line=i + 2,
+                    household_reference=str(reference),
+                    registration_number=f"B{i:08d}",
+                    family_name=family,
+                    given_name=given,
+                    date_of_birth=dt.date(year, rng.randint(1, 12), rng.randint(1, 28)),
+                    sex="female" if k == 1 else rng.choice(["male", "female"]),
+                    nationality=nationality,
+                    relationship_to_principal="principal" if k == 0 else ("spouse" if k == 1 else "child"),
+                    site=f"Site {reference % 7}",
+                )
+            )
             i += 1
     return rows
 
@@ -87,10 +167,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--rows", type=int, default=10_000, help="rows of the imported CSV")
-        parser.add_argument("--applicants", type=int, default=100_000, help="applicants in the database for the queue")
+        parser.add_argument(
+            "--applicants", type=int, default=100_000, help="applicants in the database for the queue"
+        )
         parser.add_argument("--repeat", type=int, default=15, help="requests per queue variant")
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--explain", action="store_true", help="print the plan of each variant's slowest query")
+        parser.add_argument(
+            "--explain", action="store_true", help="print the plan of each variant's slowest query"
+        )
 
     def handle(self, *args, **opts):
         rng = random.Random(opts["seed"])
@@ -103,8 +187,10 @@ class Command(BaseCommand):
         # Not the test runner's test_<NAME>: a test run may be using it at the same time.
         connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{old_name}_bench"
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        self.stdout.write(f"scratch database {connection.settings_dict['NAME']} migrated in "
-                          f"{time.perf_counter() - started:.0f} s")
+        self.stdout.write(
+            f"scratch database {connection.settings_dict['NAME']} migrated in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
         try:
             self._run(rng, opts)
         finally:
@@ -123,7 +209,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         table = importing.read_table(data, "bench.csv")
         read_s = time.perf_counter() - started
-        preview = importing.check_rows(table, importing.guess_mapping(table.headers), importing.lookups_for("GR"))
+        preview = importing.check_rows(
+            table, importing.guess_mapping(table.headers), importing.lookups_for("GR")
+        )
         check_s = time.perf_counter() - started - read_s
         assert preview.ok, preview.error_rows[:3]
         event = importing.commit_import(preview=preview, frontline_state="GR", by=user, filename="bench.csv")
@@ -146,7 +234,9 @@ class Command(BaseCommand):
             for row in rows:
                 households.setdefault(row.household_reference, []).append(row)
             importing.commit_import(
-                preview=importing.Preview(rows=rows, households=households), frontline_state=state, by=_coordinator(euaa),
+                preview=importing.Preview(rows=rows, households=households),
+                frontline_state=state,
+                by=_coordinator(euaa),
                 filename="bench-fill",
             )
         ids = list(Household.objects.values_list("pk", flat=True))
@@ -156,23 +246,34 @@ class Command(BaseCommand):
         for status, pks in by_status.items():
             Household.objects.filter(pk__in=pks).update(status=status)
         applicant_ids = rng.sample(
-            list(__import__("cases.models", fromlist=["Applicant"]).Applicant.objects.values_list("pk", flat=True)),
+            list(
+                __import__("cases.models", fromlist=["Applicant"]).Applicant.objects.values_list(
+                    "pk", flat=True
+                )
+            ),
             k=opts["applicants"] // 20,
         )
         VulnerabilityAssessment.objects.bulk_create(
-            [VulnerabilityAssessment(applicant_id=pk, category_id=rng.choice(["minor", "serious_illness", "pregnant",
-                                                                                "elderly", "disability"]))
-             for pk in applicant_ids],
+            [
+                VulnerabilityAssessment(
+                    applicant_id=pk,
+                    category_id=rng.choice(["minor", "serious_illness", "pregnant", "elderly", "disability"]),
+                )
+                for pk in applicant_ids
+            ],
             batch_size=5000,
         )
         # The household keeps its count of vulnerable members (as services.recompute does).
         vulnerable = (
             VulnerabilityAssessment.objects.filter(applicant__household=OuterRef("pk"))
-            .order_by().values("applicant__household").annotate(n=Count("applicant", distinct=True)).values("n")
+            .order_by()
+            .values("applicant__household")
+            .annotate(n=Count("applicant", distinct=True))
+            .values("n")
         )
-        Household.objects.filter(pk__in=VulnerabilityAssessment.objects.values("applicant__household_id")).update(
-            vulnerable_members=Subquery(vulnerable)
-        )
+        Household.objects.filter(
+            pk__in=VulnerabilityAssessment.objects.values("applicant__household_id")
+        ).update(vulnerable_members=Subquery(vulnerable))
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("VACUUM ANALYZE")
@@ -213,7 +314,9 @@ class Command(BaseCommand):
                 slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
                 with connection.cursor() as cursor:
                     cursor.execute("EXPLAIN ANALYZE " + slowest["sql"])
-                    self.stdout.write(slowest["sql"][:400] + "\n" + "\n".join(r[0] for r in cursor.fetchall()))
+                    self.stdout.write(
+                        slowest["sql"][:400] + "\n" + "\n".join(r[0] for r in cursor.fetchall())
+                    )
             self.stdout.write(
                 f"queue {label:30s} median {statistics.median(timings):6.1f} ms  max {max(timings):6.1f} ms  "
                 f"(python cpu {statistics.median(cpu):5.1f} ms, sql {sql:5.1f} ms, {len(queries)} queries)"
