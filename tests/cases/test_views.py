@@ -60,7 +60,7 @@ def test_roles_without_a_view_of_a_new_case_get_404(people, client_for, greek, w
     assert client_for(people[who]).get(reverse("cases:household", args=[greek.pk])).status_code == 404
 
 
-def test_officer_sees_a_household_proposed_to_their_state_only(people, client_for, greek):
+def test_officer_sees_a_household_proposed_to_their_state_only(people, client_for, greek, cases_rules_only):
     proposed(greek, "DE", by=people["caseworker_gr"], coordinator=people["coordinator"])
     assert (
         client_for(people["officer_fr"]).get(reverse("cases:household", args=[greek.pk])).status_code == 404
@@ -74,7 +74,7 @@ def test_officer_sees_a_household_proposed_to_their_state_only(people, client_fo
     )
 
 
-def test_a_read_by_another_organisation_is_audited(people, client_for, greek):
+def test_a_read_by_another_organisation_is_audited(people, client_for, greek, cases_rules_only):
     proposed(greek, "DE", by=people["caseworker_gr"], coordinator=people["coordinator"])
     client_for(people["officer_de"]).get(reverse("cases:household", args=[greek.pk]))
     assert AuditEvent.objects.filter(
@@ -84,7 +84,7 @@ def test_a_read_by_another_organisation_is_audited(people, client_for, greek):
     assert not AuditEvent.objects.filter(action__startswith="read.", actor=people["caseworker_gr"]).exists()
 
 
-def test_restricted_notes_are_shown_to_euaa_staff_only(people, client_for, greek):
+def test_restricted_notes_are_shown_to_euaa_staff_only(people, client_for, greek, cases_rules_only):
     person = greek.members.first()
     services.vulnerability_assess(
         applicant=person,
