@@ -256,6 +256,14 @@ COLUMNS = [
         False,
         ("reception centre", "reception center", "centre", "center", "camp", "location", "accommodation"),
     ),
+    # A caseworker who checked that two people with the same name, date of birth and
+    # nationality are different persons (common with year-only dates) says so per row.
+    Column(
+        "not_duplicate",
+        gettext_lazy("Checked: not a duplicate"),
+        False,
+        ("not duplicate", "not a duplicate", "checked not duplicate", "distinct person", "different person"),
+    ),
 ]
 COLUMN_KEYS = [c.key for c in COLUMNS]
 REQUIRED_KEYS = [c.key for c in COLUMNS if c.required]
@@ -318,6 +326,7 @@ class PersonRow:
     languages: list[str] = field(default_factory=list)
     relationship_to_principal: str = ""
     site: str = ""
+    not_duplicate: bool = False
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -447,6 +456,12 @@ def _check_cells(line: int, cells: list, mapping: dict[str, int | None], lookups
                 row.errors.append(_("Date of birth %(value)s is before 1900.") % {"value": row.date_of_birth})
                 row.date_of_birth = None
             row.dob_estimated = year_only
+    checked = fold(str(cell("not_duplicate")))
+    if checked in YES:
+        row.not_duplicate = True
+    elif checked not in NO:
+        row.errors.append(_('Checked: not a duplicate must be yes or no, not "%(value)s".') % {"value": checked})
+
     estimated = fold(str(cell("dob_estimated")))
     if estimated in YES:
         row.dob_estimated = True
@@ -509,6 +524,11 @@ def _check_households(households: dict[str, list[PersonRow]], principal: str) ->
                 )
 
 
+NOT_DUPLICATE_HINT = gettext_lazy(
+    'If you checked that they are different people, put "yes" in the column "Checked: not a duplicate".'
+)
+
+
 def _check_duplicates(rows: list[PersonRow], lookups: Lookups) -> None:
     by_number: dict[str, list[PersonRow]] = {}
     by_person: dict[tuple, list[PersonRow]] = {}
@@ -516,7 +536,7 @@ def _check_duplicates(rows: list[PersonRow], lookups: Lookups) -> None:
         if row.registration_number:
             by_number.setdefault(row.registration_number, []).append(row)
         key = row.person_key
-        if key:
+        if key and not row.not_duplicate:
             by_person.setdefault(key, []).append(row)
     for number, same in by_number.items():
         if len(same) > 1:
@@ -535,6 +555,8 @@ def _check_duplicates(rows: list[PersonRow], lookups: Lookups) -> None:
                         "Likely the same person as on lines %(lines)s (same name, date of birth and nationality)."
                     )
                     % {"lines": lines}
+                    + " "
+                    + NOT_DUPLICATE_HINT
                 )
     taken = lookups.taken_registration_numbers(set(by_number))
     for number in taken:
@@ -549,6 +571,8 @@ def _check_duplicates(rows: list[PersonRow], lookups: Lookups) -> None:
                 _(
                     "Likely duplicate: a person with this name, date of birth and nationality is already registered."
                 )
+                + " "
+                + NOT_DUPLICATE_HINT
             )
 
 

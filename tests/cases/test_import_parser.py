@@ -183,3 +183,16 @@ def test_xlsx_dates_and_numbers_are_read():
         "12345",
         dt.date(1985, 3, 2),
     )
+
+
+def test_a_checked_row_is_not_flagged_as_a_likely_duplicate():
+    header = HEADER.replace("Site\n", "Site,Checked: not a duplicate\n")
+    lines = [
+        "H1,GR-1,Ahmed,Mohammed,1990,M,SY,,principal,,",
+        "H2,GR-2,Ahmed,Mohammed,1990,M,SY,,principal,,yes",
+        "H3,GR-3,Ahmed,Mohammed,1990,M,SY,,principal,,maybe",
+    ]
+    preview = preview_of(csv_bytes(lines, header=header), known_people=lambda keys: keys)
+    assert any("Likely duplicate" in e and "Checked: not a duplicate" in e for e in preview.rows[0].errors)
+    assert preview.rows[1].errors == []
+    assert any("must be yes or no" in e for e in preview.rows[2].errors)
