@@ -110,6 +110,13 @@ def _plan(mission, households, officer, first_day: dt.date, interpreters, rooms)
 def seed(world) -> None:
     if not settings.DEMO_ALLOWED:
         return
+    _seed_missions(world)
+    from .demo_transfers import seed_transfers
+
+    seed_transfers(world)
+
+
+def _seed_missions(world) -> None:
     if SelectionMission.objects.filter(site__in=[DE_SITE, FR_SITE]).exists():
         world.log.append("Selection missions: demo missions already there.")
         return
