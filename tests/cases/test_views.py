@@ -525,3 +525,24 @@ def test_case_page_queries_do_not_grow_with_the_members(people, client_for):
             assert client.get(reverse("cases:household", args=[h.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_security_exclusion_needs_a_reason_and_a_confirmation(people, client_for, greek):
+    client = client_for(people["caseworker_gr"])
+    url = reverse("cases:record", args=[greek.pk, "security-exclusion"])
+    ahmad = greek.members.get(given_name="Ahmad")
+    response = client.post(url, {"applicant": ahmad.pk, "reason": "Flagged by the national police"})
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+    ahmad.refresh_from_db()
+    assert not ahmad.security_excluded
+    response = client.post(
+        url, {"applicant": ahmad.pk, "reason": "Flagged by the national police", "confirm": "on"}
+    )
+    assert response.status_code == 302
+    ahmad.refresh_from_db()
+    assert ahmad.security_excluded
+    content = client.get(reverse("cases:household", args=[greek.pk])).content.decode()
+    assert "Security exclusion" in content and "Flagged by the national police" in content
+    # A second exclusion of the same person is refused with the service's message.
+    response = client.post(url, {"applicant": ahmad.pk, "reason": "again", "confirm": "on"})
+    assert "already excluded" in response.content.decode()
