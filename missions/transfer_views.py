@@ -362,6 +362,7 @@ def movement_arrival(request, pk, row_pk):
 @role_required(Role.IOM_OFFICER, Role.OFFICER)
 def manifest_csv(request, pk):
     movement = _movement(request, pk)
+    record_list_read(user=request.user, households=[r.household for r in sel.movement_rows(movement)])
     response = HttpResponse(manifest.as_csv(movement), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="manifest-{movement.pk}.csv"'
     return response
@@ -370,6 +371,7 @@ def manifest_csv(request, pk):
 @role_required(Role.IOM_OFFICER, Role.OFFICER)
 def manifest_pdf(request, pk):
     movement = _movement(request, pk)
+    record_list_read(user=request.user, households=[r.household for r in sel.movement_rows(movement)])
     response = HttpResponse(manifest.as_pdf(movement), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="manifest-{movement.pk}.pdf"'
     return response
