@@ -6,7 +6,8 @@ current households and every unplaced household eligible for it, and chooses amo
 set of highest value that fits its capacity and each of its quotas, exactly (a knapsack per
 frontline state by dynamic programming over places, then the states combined under the
 capacity). The pledge's current households are candidates too, so a pledge never loses value.
-Passes over all pledges repeat while they improve anything.
+Passes over all pledges repeat while they improve anything. :func:`exchange` also lets small
+pledges take households placed elsewhere, which the pledges they leave then replace.
 """
 
 from __future__ import annotations
@@ -69,10 +70,20 @@ def _has_room(prep: Prepared, room: Room, j: int, assignment, eligible: list[int
     return not quota or any(v >= smallest for v in quota.values())
 
 
-def repack(prep: Prepared, assignment: list[int], room: Room, j: int, eligible: list[int]) -> bool:
+def repack(
+    prep: Prepared,
+    assignment: list[int],
+    room: Room,
+    j: int,
+    eligible: list[int],
+    place_price=None,
+) -> bool:
     """Best content of pledge ``j`` among its households and the unplaced eligible ones.
 
-    Updates ``assignment`` and ``room``; returns whether anything changed.
+    With ``place_price(i, q)``, households placed in other pledges ``q`` are candidates too,
+    worth their value here minus their value there plus what ``q`` can get for the places
+    they free (its LP price); the caller re-fills those places and keeps the result only if
+    it is better. Updates ``assignment`` and ``room``; returns whether anything changed.
     """
     instance = prep.instance
     households = instance.households
@@ -80,10 +91,16 @@ def repack(prep: Prepared, assignment: list[int], room: Room, j: int, eligible: 
     capacity = pledge.capacity
     if capacity > MAX_PLACES:
         return False
-    candidates = [i for i in eligible if assignment[i] in (UNPLACED, j)]
+    if place_price is None:
+        candidates = [i for i in eligible if assignment[i] in (UNPLACED, j)]
+    else:
+        candidates = list(eligible)
     groups: dict[str, list[tuple[float, int, int]]] = {}
     for i in candidates:
         v = prep.value(i, j)
+        q = assignment[i]
+        if q != UNPLACED and q != j:  # taken from pledge q, which can re-fill its place
+            v -= prep.value(i, q) - place_price(i, q)
         if v <= 0:
             continue
         h = households[i]
@@ -128,6 +145,8 @@ def repack(prep: Prepared, assignment: list[int], room: Room, j: int, eligible: 
             room.give_back(i, j)
             assignment[i] = UNPLACED
     for i in chosen:
+        if assignment[i] != UNPLACED:
+            room.give_back(i, assignment[i])
         assignment[i] = j
         room.take(i, j)
     return True
@@ -157,3 +176,41 @@ def _knapsack(items, limit: int) -> tuple[np.ndarray, np.ndarray]:
         take[k, size:] = better
         best[size:][better] = candidate[better]
     return best, take
+
+
+def exchange(
+    prep: Prepared,
+    assignment: list[int],
+    eligible_for: list[list[int]],
+    place_price,
+    deadline: float | None = None,
+    limit: int = 200,
+) -> list[int]:
+    """One exchange pass: each pledge of at most ``limit`` places is repacked from all its
+    eligible households (those placed elsewhere at their exchange value, see :func:`repack`),
+    then every pledge with room is repacked and the rest filled greedily. Returns a new
+    assignment (feasible; the caller compares values)."""
+    from .greedy import fill
+
+    instance = prep.instance
+    households = instance.households
+    trial = list(assignment)
+    room = _room_of(instance, trial)
+    for j, p in enumerate(instance.pledges):
+        if p.capacity <= limit:
+            repack(prep, trial, room, j, eligible_for[j], place_price)
+    repack_all(prep, trial, eligible_for, deadline=deadline)
+    order = sorted(
+        (i for i in range(len(trial)) if trial[i] == UNPLACED and prep.eligible[i]),
+        key=lambda i: (-prep.base[i] - max(prep.bonus[i]), households[i].id),
+    )
+    fill(prep, trial, _room_of(instance, trial), order)
+    return trial
+
+
+def _room_of(instance, assignment: list[int]) -> Room:
+    room = Room(instance)
+    for i, j in enumerate(assignment):
+        if j != UNPLACED:
+            room.take(i, j)
+    return room

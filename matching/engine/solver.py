@@ -38,8 +38,8 @@ from .aggregate import AggregateModel, build_aggregate
 from .classes import HouseholdClass, build_classes
 from .greedy import fill, greedy
 from .highs import is_infeasible, is_optimal, make_lp, new_highs, set_start, status_name
-from .model import UNPLACED, Prepared, Room
-from .repack import eligible_lists, repack_all
+from .model import UNPLACED, Prepared, Room, feasibility_violations
+from .repack import eligible_lists, exchange, repack_all
 
 MIP_REL_GAP = 1e-7  # the contract's "optimal" is a relative gap of 1e-6; leave room for it
 START_TAU_REL = 5e-6
@@ -47,6 +47,8 @@ FULL_MODEL_SHARE = 0.5
 # Dive rounds: a count, not a clock (the result must not depend on the machine's speed). Ten
 # rounds settle most split households; more cost more than the margin programs they save.
 DIVE_ROUNDS = 10
+EXCHANGE_PASSES = 3
+EXCHANGE_LIMIT = 200  # pledges of at most this many places take households from others
 
 
 @dataclass(slots=True)
@@ -98,6 +100,8 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     log[-1]["seconds_after_dive"] = time.perf_counter() - started
     eligible_for = eligible_lists(prep)
     repack_all(prep, candidate, eligible_for, deadline=deadline)
+    candidate = improve_by_exchange(prep, model, prices, candidate, eligible_for, deadline)
+    log[-1]["seconds_after_exchange"] = time.perf_counter() - started
     best, best_value = candidate, assignment_value(prep, candidate)
     best_y = counts_of(model, classes, best, n_households)
     log[-1]["repacked"] = best_value
@@ -252,6 +256,41 @@ def dive(
         return candidates[-1]
     values = [evaluate(c) for c in candidates]
     return candidates[int(np.argmax(values))]
+
+
+def improve_by_exchange(prep, model, prices, assignment, eligible_for, deadline):
+    """Up to ``EXCHANGE_PASSES`` passes of :func:`.repack.exchange` while they improve: small
+    pledges take households from other pledges, valued at the LP price of the places freed."""
+    instance = prep.instance
+    if not any(p.capacity <= EXCHANGE_LIMIT for p in instance.pledges):
+        return assignment
+    n_classes = len(model.classes)
+    row = n_classes + len(instance.pledges)
+    quota_row = {}
+    for j, p in enumerate(instance.pledges):
+        for state in sorted(p.quotas):
+            quota_row[j, state] = row
+            row += 1
+    households = instance.households
+
+    def place_price(i: int, q: int) -> float:
+        h = households[i]
+        price = prices[n_classes + q]
+        k = quota_row.get((q, h.frontline_state))
+        if k is not None:
+            price += prices[k]
+        return h.size * float(price)
+
+    value = assignment_value(prep, assignment)
+    for _ in range(EXCHANGE_PASSES):
+        if time.perf_counter() > deadline:
+            break
+        trial = exchange(prep, assignment, eligible_for, place_price, deadline, EXCHANGE_LIMIT)
+        trial_value = assignment_value(prep, trial)
+        if trial_value <= value + 1e-9 or feasibility_violations(instance, trial):
+            break
+        assignment, value = trial, trial_value
+    return assignment
 
 
 def _inside(model, x, lower, upper, row_lower) -> bool:

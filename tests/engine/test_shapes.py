@@ -19,7 +19,7 @@ from matching.engine.eligibility import is_eligible
 from matching.engine.generator import SHAPES, generate_instance
 from matching.engine.model import UNPLACED, feasibility_violations, prepare
 from matching.engine.naive import solve_naive
-from matching.engine.repack import eligible_lists, repack_all
+from matching.engine.repack import eligible_lists, exchange, repack_all
 from matching.engine.result import objective_of
 from matching.engine.scoring import value
 
@@ -245,6 +245,32 @@ def test_repack_fills_the_holes_rounding_leaves():
     placed = sum(prep.value(i, j) for i, j in enumerate(assignment) if j != UNPLACED)
     assert placed == pytest.approx(solve(inst).objective)
     assert placed == pytest.approx(9.0)  # 7 persons, one vulnerable member (weight 2)
+
+
+def test_exchange_moves_a_household_to_a_small_pledge_and_refills_its_place():
+    # H-A sits in the big French pledge; the small German one (Afghans only) has a place that
+    # only H-A can use, and H-B (Syrian) can take H-A's place in France.
+    inst = parse_instance(
+        instance(
+            [
+                household("H-A", size=4, composition="family_with_children", family_ties=["DE"]),
+                household("H-B", size=4, composition="family_with_children", nationality="SY"),
+            ],
+            [
+                pledge("P-FR", state="FR", capacity=4),
+                pledge("P-DE", state="DE", capacity=4, criteria={"nationalities": ["AF"]}),
+            ],
+        )
+    )
+    prep = prepare(inst)
+    start = [0, UNPLACED]
+    repack_all(prep, start, eligible_lists(prep))
+    assert start == [0, UNPLACED]  # repacking alone cannot see it
+    moved = exchange(prep, start, eligible_lists(prep), lambda i, q: 1.0 * 4)
+    assert moved == [1, 0]
+    assert not feasibility_violations(inst, moved)
+    value = sum(prep.value(i, j) for i, j in enumerate(moved) if j != UNPLACED)
+    assert value == pytest.approx(solve(inst).objective) == pytest.approx(20.0)
 
 
 def test_named_shapes_are_valid_and_look_like_their_names():
