@@ -49,3 +49,45 @@ def test_concurrent_bookings_of_one_interpreter_only_one_wins(transactional_db, 
     close_old_connections()
     assert sorted(outcomes) == ["booked"] + ["refused"] * (len(households) - 1)
     assert InterviewSlot.objects.filter(interpreter=interpreter).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_additions_to_a_movement_never_exceed_its_capacity(transactional_db, people, make_ready):
+    from django.utils import timezone
+
+    from missions import journey
+    from missions.models import Movement
+
+    households = [make_ready() for _ in range(4)]  # four persons each
+    movement = journey.movement_create(
+        by=people["iom_gr"], frontline_state="GR", receiving_state="DE", departs_on=timezone.localdate(),
+        departure_airport="ATH", arrival_airport="FRA", carrier="Aegean", capacity=9,
+    )
+    barrier = threading.Barrier(len(households))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def add(household):
+        try:
+            barrier.wait(timeout=30)
+            journey.movement_add_household(
+                movement=Movement.objects.get(pk=movement.pk), household=household, by=people["iom_gr"]
+            )
+            result = "added"
+        except ValidationError as exc:
+            result = "refused" if "seats left" in " ".join(exc.messages) else f"error: {exc.messages}"
+        except Exception as exc:  # noqa: BLE001  anything else is a failure reported below
+            result = f"error: {exc!r}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=add, args=(h,)) for h in households]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    close_old_connections()
+    assert sorted(outcomes) == ["added", "added", "refused", "refused"]
+    assert sum(movement.households.values_list("persons", flat=True)) == 8

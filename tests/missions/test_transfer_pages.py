@@ -240,3 +240,44 @@ def test_list_pages_keep_their_query_count_whatever_the_number_of_rows(people, c
     )
     after = [_count(client_for(who), u) for who, u in urls]
     assert before == after
+
+
+def test_iom_writes_and_movement_endpoints_are_404_for_another_operation(people, outsiders, client_for, api_for, booked):
+    household, movement, row = booked
+    person = household.members.first()
+    url = reverse("missions:iom_record", args=[household.pk, "fitness"])
+    data = {"fitness-applicants": [person.pk], "fitness-checked_on": timezone.localdate().isoformat(), "fitness-fit": "on"}
+    for user in (outsiders["iom_it"], people["officer_de"], people["dublin_gr"]):
+        assert client_for(user).post(url, data).status_code == 404
+    assert client_for(people["iom_gr"]).post(url, data).status_code == 302
+    other = api_for(outsiders["iom_it"])
+    assert other.post(f"/api/movements/{movement.pk}/add-household/", {"household": household.pk}, format="json").status_code == 404
+    assert other.post(
+        f"/api/movements/{movement.pk}/departure/", {"household": household.pk, "boarded": []}, format="json"
+    ).status_code == 404
+    assert api_for(people["officer_fr"]).post(
+        f"/api/movements/{movement.pk}/arrival/", {"household": household.pk, "arrived": True}, format="json"
+    ).status_code == 404
+    created = api_for(outsiders["iom_it"]).post(
+        "/api/movements/", {"frontline_state": "GR", "receiving_state": "DE", "departs_on": "2026-12-01",
+                            "departure_airport": "ATH", "arrival_airport": "FRA", "carrier": "X", "capacity": 5},
+        format="json",
+    )
+    assert created.status_code == 404
+
+
+def test_api_departure_and_arrival_relocate_the_household(people, api_for, booked):
+    household, movement, row = booked
+    members = list(household.members.values_list("pk", flat=True))
+    iom = api_for(people["iom_gr"])
+    partial = iom.post(f"/api/movements/{movement.pk}/departure/", {"household": household.pk, "boarded": members[:1]}, format="json")
+    assert partial.status_code == 400 and "travels whole" in str(partial.json())
+    assert iom.post(
+        f"/api/movements/{movement.pk}/departure/", {"household": household.pk, "boarded": members}, format="json"
+    ).status_code == 200
+    response = api_for(people["officer_de"]).post(
+        f"/api/movements/{movement.pk}/arrival/", {"household": household.pk, "arrived": True}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "arrived"
+    household.refresh_from_db()
+    assert household.status == CaseStatus.RELOCATED
