@@ -21,6 +21,7 @@ from relocation.models import Role
 
 from . import deadlines
 from .models import (
+    Assistance,
     FitnessCheck,
     HealthAssessment,
     Movement,
@@ -123,6 +124,7 @@ def journey_of(household: Household) -> dict:
     ):
         latest["orientation"][row.applicant_id] = row
     documents = {d.applicant_id: d for d in TravelDocument.objects.filter(applicant_id__in=ids)}
+    labels = dict(Assistance.choices)
     return {
         "members": [
             {
@@ -131,6 +133,9 @@ def journey_of(household: Household) -> dict:
                 "fitness": latest["fitness"].get(m.pk),
                 "orientation": latest["orientation"].get(m.pk),
                 "document": documents.get(m.pk),
+                "assistance": [
+                    str(labels.get(a, a)) for a in (getattr(latest["health"].get(m.pk), "assistance", None) or [])
+                ],
             }
             for m in members
         ]

@@ -115,7 +115,15 @@ def test_iom_pages_and_the_manifest_never_show_restricted_notes(people, client_f
         assert response.status_code == 200, url
         assert MARKER not in response.content.decode(), url
     # IOM reads its own medical notes on the journey page, never on a manifest.
-    assert MEDICAL in iom.get(pages[1]).content.decode()
+    journey_page = iom.get(pages[1]).content.decode()
+    assert MEDICAL in journey_page and "Wheelchair" in journey_page
+    # The Dublin Units never read medical notes.
+    transfer = TransferOfResponsibility.objects.get(household=household)
+    from django.test import Client
+
+    dublin = Client()
+    dublin.force_login(people["dublin_de"])
+    assert MEDICAL not in dublin.get(reverse("missions:transfer_detail", args=[transfer.pk])).content.decode()
     csv_text = manifest.as_csv(movement)
     pdf = manifest.as_pdf(movement)
     api_manifest = iom.get(f"/api/movements/{movement.pk}/manifest/").content.decode()
