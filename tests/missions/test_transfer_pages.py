@@ -289,3 +289,40 @@ def test_api_departure_and_arrival_relocate_the_household(people, api_for, booke
     assert response.status_code == 200 and response.json()["status"] == "arrived"
     household.refresh_from_db()
     assert household.status == CaseStatus.RELOCATED
+
+
+def test_every_page_and_list_endpoint_is_404_for_roles_without_a_part(people, outsiders, client_for, api_for, booked):
+    household, movement, row = booked
+    transfer = TransferOfResponsibility.objects.get(household=household)
+    pages = {
+        # Lists: every user of the role gets the page, with their own state's rows only.
+        reverse("missions:transfer_list"): ("dublin_gr", "dublin_de", "dublin_fr"),
+        reverse("missions:transfer_create"): ("dublin_gr", "dublin_de", "dublin_fr"),
+        reverse("missions:deadlines"): ("dublin_gr", "dublin_de", "dublin_fr"),
+        reverse("missions:transfer_detail", args=[transfer.pk]): ("dublin_gr", "dublin_de"),
+        reverse("missions:iom_queue"): ("iom_gr", "iom_it"),
+        reverse("missions:iom_household", args=[household.pk]): ("iom_gr",),
+        reverse("missions:movement_list"): ("iom_gr", "iom_it", "officer_de", "officer_fr"),
+        reverse("missions:movement_create"): ("iom_gr", "iom_it"),
+        reverse("missions:movement_detail", args=[movement.pk]): ("iom_gr", "officer_de"),
+        reverse("missions:manifest_csv", args=[movement.pk]): ("iom_gr", "officer_de"),
+        reverse("missions:manifest_pdf", args=[movement.pk]): ("iom_gr", "officer_de"),
+    }
+    everyone = {**people, **outsiders}
+    everyone.pop("administrator")
+    for url, allowed in pages.items():
+        for name, user in everyone.items():
+            expected = 200 if name in allowed else 404
+            assert client_for(user).get(url).status_code == expected, (name, url)
+    endpoints = {
+        "/api/transfers/": ("dublin_gr", "dublin_de", "dublin_fr", "coordinator"),
+        f"/api/transfers/{transfer.pk}/": ("dublin_gr", "dublin_de", "coordinator"),
+        "/api/health-assessments/": ("iom_gr", "iom_it", "officer_de", "officer_fr"),
+        "/api/movements/": ("iom_gr", "iom_it", "officer_de", "officer_fr", "coordinator"),
+        f"/api/movements/{movement.pk}/": ("iom_gr", "officer_de", "coordinator"),
+        f"/api/movements/{movement.pk}/manifest/": ("iom_gr", "officer_de", "coordinator"),
+    }
+    for url, allowed in endpoints.items():
+        for name, user in everyone.items():
+            expected = 200 if name in allowed else 404
+            assert api_for(user).get(url).status_code == expected, (name, url)
