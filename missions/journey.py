@@ -63,6 +63,8 @@ def _applicant_for_iom(applicant: Applicant, by) -> Applicant:
     _require_iom_of(by, household.frontline_state_id)
     if not responsibility_accepted(household):
         raise ValidationError(_("IOM's work starts once the receiving state accepted responsibility."))
+    if household.status not in (CaseStatus.TRANSFER_PENDING, CaseStatus.READY_FOR_DEPARTURE):
+        raise ValidationError(_("The household has left: its journey records are closed."))
     return applicant
 
 

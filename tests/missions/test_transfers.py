@@ -270,3 +270,21 @@ def test_a_whole_household_no_show_stays_and_may_be_booked_again(people, make_re
     household.refresh_from_db()
     assert household.status == CaseStatus.READY_FOR_DEPARTURE
     journey.movement_add_household(movement=movement(people), household=household, by=people["iom_gr"])
+
+
+def test_the_daily_job_is_on_the_beat_schedule_under_its_explicit_name(settings):
+    from relocation.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["missions-transfer-deadlines"]
+    assert entry["task"] == "missions.transfer_deadlines" == transfer_deadlines.name
+    assert "matching-fail-stale-runs" in settings.CELERY_BEAT_SCHEDULE
+    assert app.tasks["missions.transfer_deadlines"] is not None
+
+
+def test_journey_records_close_once_the_household_departed(people, make_ready):
+    household = make_ready()
+    m = movement(people)
+    row = journey.movement_add_household(movement=m, household=household, by=people["iom_gr"])
+    journey.departure_confirm(row=row, by=people["iom_gr"], boarded=dict.fromkeys(household.members.values_list("pk", flat=True), True))
+    with pytest.raises(ValidationError, match="has left"):
+        journey.fitness_check(applicant=household.members.first(), by=people["iom_gr"], checked_on=timezone.localdate(), fit=False)
