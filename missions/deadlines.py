@@ -51,6 +51,8 @@ DEFAULT_PERIODS: dict[str, dict[str, Any]] = {
     "reexamination_reply": {"weeks": 2},
     # The deadlines job flags what falls due within this many days.
     "warning_days": 7,
+    # Not law, logistics: the fitness-to-travel check counts if at most this many days before departure.
+    "fitness_check_days": 3,
 }
 
 
@@ -93,6 +95,10 @@ def reexamination_request_due(refused_on: dt.date) -> dt.date:
 
 def reexamination_reply_due(requested_on: dt.date) -> dt.date:
     return add_period(requested_on, periods()["reexamination_reply"])
+
+
+def fitness_check_days() -> int:
+    return int(periods()["fitness_check_days"])
 
 
 def warning_days() -> int:

@@ -32,7 +32,7 @@ from relocation import audit
 from relocation.access import access_of
 from relocation.models import Country, Language, Role
 
-from . import transfers
+from . import deadlines, transfers
 from .models import (
     Assistance,
     FitnessCheck,
@@ -87,8 +87,9 @@ def _latest(rows, key: str = "applicant_id") -> dict:
     return latest
 
 
-def readiness(members: list[Applicant]) -> dict[int, list[str]]:
-    """Per member, what is missing before travel (empty list: ready). Four queries."""
+def readiness(members: list[Applicant], departs_on: dt.date | None = None) -> dict[int, list[str]]:
+    """Per member, what is missing before travel (empty list: ready). Four queries. With the
+    departure date, the fitness check must lie within the configured days before it."""
     ids = [m.pk for m in members]
     health = _latest(HealthAssessment.objects.filter(applicant_id__in=ids).order_by("assessed_on", "id"))
     fitness = _latest(FitnessCheck.objects.filter(applicant_id__in=ids).order_by("checked_on", "id"))
@@ -107,6 +108,12 @@ def readiness(members: list[Applicant]) -> dict[int, list[str]]:
         f = fitness.get(m.pk)
         if f is None or not f.fit:
             missing.append(_("fit to travel"))
+        elif departs_on is not None and not (
+            departs_on - dt.timedelta(days=deadlines.fitness_check_days()) <= f.checked_on <= departs_on
+        ):
+            missing.append(
+                _("a fitness-to-travel check within %(n)s days before departure") % {"n": deadlines.fitness_check_days()}
+            )
         if m.pk not in oriented:
             missing.append(_("orientation"))
         if m.pk not in issued:
@@ -115,14 +122,14 @@ def readiness(members: list[Applicant]) -> dict[int, list[str]]:
     return result
 
 
-def readiness_problems(household: Household) -> list[str]:
+def readiness_problems(household: Household, departs_on: dt.date | None = None) -> list[str]:
     problems = []
     if not responsibility_accepted(household):
         problems.append(_("The receiving state has not accepted responsibility."))
     members = list(household.members.order_by("id"))
     if not members:
         problems.append(_("The household has no members."))
-    per_member = readiness(members)
+    per_member = readiness(members, departs_on)
     for member in members:
         if per_member[member.pk]:
             problems.append(
@@ -248,7 +255,7 @@ def movement_add_household(*, movement: Movement, household: Household, by) -> M
             _("%(case)s is not waiting for departure (%(status)s).")
             % {"case": house.case_number, "status": house.get_status_display()}
         )
-    problems = readiness_problems(house)
+    problems = readiness_problems(house, locked.departs_on)
     if problems:
         raise ValidationError(
             _("%(case)s is not ready to travel: %(problems)s") % {"case": house.case_number, "problems": " ".join(problems)}

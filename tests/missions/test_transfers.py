@@ -288,3 +288,13 @@ def test_journey_records_close_once_the_household_departed(people, make_ready):
     journey.departure_confirm(row=row, by=people["iom_gr"], boarded=dict.fromkeys(household.members.values_list("pk", flat=True), True))
     with pytest.raises(ValidationError, match="has left"):
         journey.fitness_check(applicant=household.members.first(), by=people["iom_gr"], checked_on=timezone.localdate(), fit=False)
+
+
+def test_the_fitness_check_must_be_recent_for_the_departure_date(people, make_ready):
+    household = make_ready()
+    later = movement(people)
+    later.departs_on = timezone.localdate() + dt.timedelta(days=deadlines.fitness_check_days() + 1)
+    later.save(update_fields=["departs_on"])
+    with pytest.raises(ValidationError, match="within 3 days before departure"):
+        journey.movement_add_household(movement=later, household=household, by=people["iom_gr"])
+    journey.movement_add_household(movement=movement(people), household=household, by=people["iom_gr"])
