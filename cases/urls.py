@@ -8,6 +8,7 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("new/", views.household_new, name="household_new"),
     path("import/", views.import_upload, name="import_upload"),
+    path("import/template.csv", views.import_template, name="import_template"),
     path("import/<str:token>/columns/", views.import_mapping, name="import_mapping"),
     path("import/<str:token>/check/", views.import_preview, name="import_preview"),
     path("import/report/<int:pk>/", views.import_report, name="import_report"),

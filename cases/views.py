@@ -989,6 +989,37 @@ def import_upload(request):
     return render(request, "cases/import_upload.html", {"form": form, "columns": importing.COLUMNS})
 
 
+def import_template(request):
+    """A CSV with the column names the import recognises and one example household."""
+    require_role(request.user, *QUEUE_ROLES)
+    example = {
+        "household_reference": ["F1", "F1"],
+        "registration_number": ["GR-AS-000101", "GR-AS-000102"],
+        "family_name": ["Haidari", "Haidari"],
+        "given_name": ["Ahmad", "Zahra"],
+        "family_name_native": ["حیدری", "حیدری"],
+        "given_name_native": ["احمد", "زهرا"],
+        "date_of_birth": ["1986-04-12", "1990"],
+        "dob_estimated": ["no", "yes"],
+        "sex": ["M", "F"],
+        "nationality": ["AF", "Afghan"],
+        "languages": ["fa, en", "fa"],
+        "relationship_to_principal": ["principal", "spouse"],
+        "site": ["Lesvos CCAC", "Lesvos CCAC"],
+        "not_duplicate": ["", ""],
+    }
+    columns = [
+        exporting.ExportColumn(c.label, lambda i, key=c.key: example.get(key, ["", ""])[i])
+        for c in importing.COLUMNS
+    ]
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in exporting.csv_stream(columns, range(2))),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="candidate-list-template.csv"'
+    return response
+
+
 def import_mapping(request, token: str):
     require_role(request.user, *QUEUE_ROLES)
     pending = _pending_import(request, token)

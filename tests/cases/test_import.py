@@ -271,3 +271,14 @@ def test_abandoned_uploads_are_deleted_after_a_day(caseworker, tmp_path):
     upload(caseworker, csv_file(family_rows(1)))
     remaining = list((tmp_path / "imports").iterdir())
     assert old not in remaining and len(remaining) == 1
+
+
+def test_the_template_imports_cleanly(caseworker, people, client_for):
+    response = caseworker.get(reverse("cases:import_template"))
+    data = b"".join(response.streaming_content)
+    preview_url = run_to_preview(caseworker, SimpleUploadedFile("template.csv", data))
+    caseworker.post(preview_url, {"action": "import"})
+    household = Household.objects.get()
+    assert household.size == 2 and household.members.get(given_name="Zahra").dob_estimated
+    assert household.members.get(given_name="Ahmad").family_name_native == "حیدری"
+    assert client_for(people["officer_de"]).get(reverse("cases:import_template")).status_code == 404
