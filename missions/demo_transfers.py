@@ -174,6 +174,14 @@ def _current(world) -> list[str]:
                     journey.orientation_record(applicant=person, by=iom, held_on=today - dt.timedelta(days=4), language="en")
                     journey.travel_document_set(applicant=person, by=iom, status="issued", number=f"GR-LP-{person.pk:07d}")
                     journey.fitness_check(applicant=person, by=iom, checked_on=today, fit=True)
+                # Booked on tomorrow's planned movement, for IOM to confirm the departure.
+                planned = journey.movement_create(
+                    by=iom, frontline_state="GR", receiving_state=h.destination_state_id,
+                    departs_on=today + dt.timedelta(days=1), departure_airport="ATH",
+                    arrival_airport=AIRPORTS.get(h.destination_state_id, "BRU"), carrier="Aegean Airlines",
+                    flight_number="A3 820", escorts=1, capacity=30,
+                )
+                journey.movement_add_household(movement=planned, household=h, by=iom)
         done.append(step)
     tacit = transfers.record_tacit_acceptances()
     flags = transfers.flag_deadlines()

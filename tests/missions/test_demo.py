@@ -61,6 +61,8 @@ def test_seed_demo_builds_transfers_at_every_step_and_the_movement_of_31_from_gr
     assert open_.exclude(extension="").exists()
     assert open_.filter(reply="", reply_due__gte=today, reply_due__lte=today + dt.timedelta(days=7)).exists()
     assert TransferFlag.objects.filter(kind="reply_soon").exists()
+    planned = Movement.objects.get(status="planned")
+    assert planned.households.get().household.status == CaseStatus.READY_FOR_DEPARTURE
     counts = (Movement.objects.count(), TransferOfResponsibility.objects.count(), TransferFlag.objects.count())
     world = DemoWorld(users={u.username: u for u in User.objects.filter(username__in=DEMO_USERS)})
     demo.seed(world)
