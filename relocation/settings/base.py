@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("RELOCATION_VAR_DIR", BASE_DIR / "var"))
@@ -208,28 +209,24 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Only behind a proxy that sets it: otherwise a client could forge its audited address.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
-# matching
-# The stale-run reaper: a run whose worker died (no heartbeat) ends as failed, with no proposals.
+# Scheduled jobs (Celery beat; `make run` starts beat inside the worker).
 CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    # A matching run whose worker died (no heartbeat) ends as failed, with no proposals.
     "matching-fail-stale-runs": {"task": "matching.fail_stale_runs", "schedule": 60.0},
+    # Dublin deadlines: tacit acceptances, flags and notifications, daily at 05:00.
+    # Legal periods may be overridden with TRANSFER_PERIODS (see missions/deadlines.py).
+    "missions-transfer-deadlines": {
+        "task": "missions.transfer_deadlines",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 
-# cases
-# Case statuses and other case vocabularies appear under several field names, and other apps
-# use the same field names ("status", "kind") for their own choices: name them once.
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {
-        "CaseStatusEnum": "cases.models.CaseStatus",
-        "CulturalTieKindEnum": "cases.models.CulturalTie.Kind",
-        "DocumentTypeEnum": "cases.models.Document.Kind",
-    }
-)
-
-# transfers
-# The Dublin deadlines job (tacit acceptances, flags, notifications), daily at 05:00 UTC.
-# Legal periods may be overridden with TRANSFER_PERIODS (see missions/deadlines.py).
-CELERY_BEAT_SCHEDULE["missions-transfer-deadlines"] = {
-    "task": "missions.transfer_deadlines",
-    "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(hour=5, minute=0),
+# Several apps have fields called "status" or "kind" with their own choices: give each
+# vocabulary its own name in the OpenAPI schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "CaseStatusEnum": "cases.models.CaseStatus",
+    "CulturalTieKindEnum": "cases.models.CulturalTie.Kind",
+    "DocumentTypeEnum": "cases.models.Document.Kind",
+    "PledgeKindEnum": "pledges.models.Pledge.Kind",
+    "PledgeStatusEnum": "pledges.models.Pledge.Status",
 }
