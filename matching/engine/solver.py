@@ -181,11 +181,15 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             break
         if bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9):
             break
-        # Grow the margin: straight to a proof round when it is at most twice as large or when
-        # this round found nothing better (the incumbent is then probably optimal), else double.
+        # Grow the margin: straight to a proof round when it is at most twice as large; else
+        # double it, or quadruple it when this round found nothing better (the incumbent is
+        # then probably optimal, but a proof round over the whole model may not fit the time).
         gap = lagrangian - best_value
         stalled = has_solution and best_value <= value_before
-        tau = gap * (1 + 1e-9) + 1e-9 if gap <= 2 * tau or stalled else 2 * tau
+        if gap <= 2 * tau:
+            tau = gap * (1 + 1e-9) + 1e-9
+        else:
+            tau = min(gap * (1 + 1e-9) + 1e-9, (4 if stalled else 2) * tau)
     return Outcome(best, max(bound, best_value), timed_out=timed_out, log=log)
 
 
