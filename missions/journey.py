@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,8 @@ from pledges import services as pledge_services
 from pledges.models import Placement
 from relocation import audit
 from relocation.access import access_of
-from relocation.models import Country, Language, Role
+from relocation.models import Country, Language, Role, User
+from relocation.services import notify
 
 from . import deadlines, transfers
 from .models import (
@@ -357,8 +359,27 @@ def arrival_confirm(*, row: MovementHousehold, by, arrived: bool, at: dt.datetim
         if placement is not None and placement.stage != Placement.Stage.RELOCATED:
             pledge_services.placement_advance(placement=placement, stage=Placement.Stage.RELOCATED, by=by, at=at)
         transfers.transfer_close(household=row.household, by=by)
+    else:
+        _notify_no_show(row, locked_movement, by)
     _movement_status(locked_movement)
     return row
+
+
+def _notify_no_show(row: MovementHousehold, movement: Movement, by) -> None:
+    """Art. 68(1): the state of relocation reports a no-show; EUAA's coordinators and the
+    frontline state's Dublin Unit are told in the application."""
+    recipients = list(
+        User.objects.filter(is_active=True).filter(
+            Q(role_assignments__role=Role.COORDINATOR)
+            | Q(role_assignments__role=Role.DUBLIN_OFFICER, role_assignments__country_id=movement.frontline_state_id)
+        ).distinct().order_by("pk")
+    )
+    if recipients:
+        notify(
+            recipients=recipients, by=by,
+            subject=_("No-show on arrival in %(state)s: %(case)s (movement of %(day)s)")
+            % {"state": movement.receiving_state_id, "case": row.household.case_number, "day": movement.departs_on},
+        )
 
 
 def _movement_status(movement: Movement) -> None:

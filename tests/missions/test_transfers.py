@@ -298,3 +298,16 @@ def test_the_fitness_check_must_be_recent_for_the_departure_date(people, make_re
     with pytest.raises(ValidationError, match="within 3 days before departure"):
         journey.movement_add_household(movement=later, household=household, by=people["iom_gr"])
     journey.movement_add_household(movement=movement(people), household=household, by=people["iom_gr"])
+
+
+def test_a_no_show_on_arrival_is_reported_to_euaa_and_the_frontline_dublin_unit(people, make_ready):
+    household = make_ready()
+    m = movement(people)
+    row = journey.movement_add_household(movement=m, household=household, by=people["iom_gr"])
+    journey.departure_confirm(row=row, by=people["iom_gr"], boarded=dict.fromkeys(household.members.values_list("pk", flat=True), True))
+    journey.arrival_confirm(row=row, by=people["officer_de"], arrived=False)
+    household.refresh_from_db()
+    assert household.status == CaseStatus.DEPARTED
+    told = set(Notification.objects.filter(subject__startswith="No-show on arrival").values_list("recipient", flat=True))
+    assert told == {people["coordinator"].pk, people["dublin_gr"].pk}
+    assert Placement.objects.get(household=household).stage == "in_transfer"
