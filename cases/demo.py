@@ -363,6 +363,11 @@ def _assess(rng: random.Random, plan: Plan, kind: str) -> None:
     plan.deciders = deciders
 
 
+# The source article does not say where the 31 people of 5 February 2024 went; the demo
+# sends them to Germany, the largest receiving state.
+MOVEMENT_OF_5_FEBRUARY_TO = "DE"
+
+
 def build_plans(day: dt.date) -> list[Plan]:
     rng = random.Random(SEED)
     plans: list[Plan] = []
@@ -373,11 +378,12 @@ def build_plans(day: dt.date) -> list[Plan]:
     while current < dt.date(2024, 2, 5):
         movement_days.append(current)
         current += dt.timedelta(days=rng.randint(3, 9))
-    # The movement of 5 February 2024: 31 people from Greece.
+    # The movement of 5 February 2024: 31 people from Greece, on one flight to one state.
     remaining = 31
     while remaining:
-        destination = rng.choices(RELOCATION_DESTINATIONS, DESTINATION_WEIGHTS)[0]
-        plan = _plan(rng, S.RELOCATED, dt.date(2024, 2, 5), destination, state="GR")
+        # Drawn and not used, so the rest of the seeded world stays as it was.
+        rng.choices(RELOCATION_DESTINATIONS, DESTINATION_WEIGHTS)
+        plan = _plan(rng, S.RELOCATED, dt.date(2024, 2, 5), MOVEMENT_OF_5_FEBRUARY_TO, state="GR")
         if len(plan.members) <= remaining:
             plans.append(plan)
             remaining -= len(plan.members)
