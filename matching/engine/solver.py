@@ -74,7 +74,6 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     if model.n_y == 0:
         return Outcome([UNPLACED] * n_households, 0.0)
 
-
     # 1. LP relaxation.
     h = new_highs(remaining() if time_limit is not None else None)
     h.passModel(make_lp(**_arrays(model)))
@@ -90,7 +89,9 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         return Outcome(best, max(bound, best_value), timed_out=True, log=log)
     lp_solution = h.getSolution()
     prices = price_vector(model, np.asarray(lp_solution.row_dual))
-    # Dive: round the fractional counts down, re-solve the LP (warm), until it is integral.
+
+    # 2. First incumbent: dive to integral counts, turn them into households, repack each
+    # pledge exactly, let small pledges exchange households with the others.
     def rounded_value(y):  # the aggregated program's value of integral counts
         return float(model.cost @ full_vector(model, classes, y))
 
@@ -108,12 +109,12 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     log[-1]["seconds_after_repack"] = time.perf_counter() - started
     del h, lp_solution
 
-    # 2. Lagrangian bound and reduced profits, computed by us from the LP's prices.
+    # 3. The bound and reduced profits, computed by us from the LP's prices.
     reduced, lagrangian = dual_bound(model, prices)
     log[-1]["lagrangian_bound"] = lagrangian
     log[-1]["incumbent"] = best_value
 
-    # 3. Integer programs over the margin, growing until the optimum is proven.
+    # 4. Integer programs over the margin, growing until the optimum is proven.
     bound = lagrangian
     tau = max(START_TAU_REL * abs(lagrangian), 1e-6)
     timed_out = False
