@@ -232,8 +232,20 @@ def _members(rng: random.Random, nationality: str, kind: str, day: dt.date) -> l
     languages, males, females, families = PEOPLE[nationality]
     family = rng.choice(families)
 
+    used: set[str] = set()
+
     def person(sex: str, relationship: str, min_age: int, max_age: int) -> dict:
-        first = rng.choice(males if sex == "male" else females)
+        names = males if sex == "male" else females
+        first = rng.choice(names)
+        # Siblings don't share a first name: take the next free one (no extra draw, so the
+        # rest of the seeded world stays as it was).
+        start = names.index(first)
+        for step in range(len(names)):
+            candidate = names[(start + step) % len(names)]
+            if candidate[0] not in used:
+                first = candidate
+                break
+        used.add(first[0])
         age_days = rng.randint(min_age * 365 + 30, max_age * 365 + 300)
         own_family = family if relationship != Relationship.SPOUSE or rng.random() < 0.5 else rng.choice(families)
         return {

@@ -112,7 +112,7 @@ def _historic_movements(world) -> str:
     )
     return (
         f"{len(members)} persons moved from Greece on 5 February 2024 "
-        f"({len(per_state)} movements, {len(households)} households)"
+        f"({len(per_state)} movement{'' if len(per_state) == 1 else 's'}, {len(households)} households)"
     )
 
 
