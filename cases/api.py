@@ -206,6 +206,8 @@ class HouseholdViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
         household = self._household()
         _require_editor_role(request.user)
         serializer = InformationSessionSerializer(data=request.data)
+        # Only this household's members: another household's person must look missing, not foreign.
+        serializer.fields["applicant"].queryset = household.members.all()
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         session = services.information_session_record(

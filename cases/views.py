@@ -52,6 +52,7 @@ from .selectors import (
     document_get_for_user,
     household_get_for_user,
     households_visible_to,
+    journey_only,
     may_see_restricted,
     status_counts,
 )
@@ -331,8 +332,21 @@ TIMELINE_LABELS = {
 }
 
 
-def _timeline(household: Household, members: list[Applicant], limit: int = 200) -> list[dict]:
-    """Status changes and audit events of the household and its members, newest first."""
+# What a journey-only reader (IOM) must not learn from the timeline: the asylum file's
+# eligibility, ties and consents (the API hides them too) and free-text reasons.
+JOURNEY_HIDDEN_ACTIONS = (
+    "applicant.eligibility",
+    "applicant.family_tie_add",
+    "applicant.cultural_tie_add",
+    "applicant.tie_remove",
+    "applicant.consent_given",
+    "applicant.consent_withdrawn",
+)
+
+
+def _timeline(household: Household, members: list[Applicant], limit: int = 200, *, journey: bool = False) -> list[dict]:
+    """Status changes and audit events of the household and its members, newest first.
+    ``journey``: for a journey-only reader, without the asylum file's entries and reasons."""
     names = {str(m.pk): str(m) for m in members}
     events = (
         AuditEvent.objects.filter(
@@ -341,8 +355,10 @@ def _timeline(household: Household, members: list[Applicant], limit: int = 200) 
         )
         .exclude(action__startswith="read.")
         .exclude(action="household.transition")  # shown from the status changes below
-        .order_by("-at", "-id")[:limit]
     )
+    if journey:
+        events = events.exclude(action__in=JOURNEY_HIDDEN_ACTIONS)
+    events = events.order_by("-at", "-id")[:limit]
     items = []
     for event in events:
         label = TIMELINE_LABELS.get(event.action, event.action)
@@ -363,7 +379,7 @@ def _timeline(household: Household, members: list[Applicant], limit: int = 200) 
                 "at": event.at,
                 "what": f"{label}: {about}" if about else label,
                 "who": event.actor_username,
-                "detail": detail,
+                "detail": "" if journey and "reason" in event.details else detail,
             }
         )
     for change in household.status_changes.select_related("by").order_by("-at", "-id")[:limit]:
@@ -373,7 +389,7 @@ def _timeline(household: Household, members: list[Applicant], limit: int = 200) 
                 "at": change.at,
                 "what": what,
                 "who": change.by.username if change.by else "",
-                "detail": change.reason,
+                "detail": "" if journey else change.reason,
             }
         )
     items.sort(key=lambda item: item["at"], reverse=True)
@@ -443,7 +459,7 @@ def household_detail(request, pk: int):
         ),
         "documents": household.documents.select_related("applicant"),
         "document_form": document_form,
-        "timeline": _timeline(household, members),
+        "timeline": _timeline(household, members, journey=journey_only(request.user)),
     }
     if show_assessments:
         context.update(

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from cases.models import Applicant
 from cases.selectors import record_list_read
+from relocation import audit
 from relocation.access import access_of, role_permission
 from relocation.models import Country, Role
 
@@ -162,7 +163,20 @@ class HealthAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     queryset = HealthAssessment.objects.none()
 
     def get_queryset(self):
-        return health_visible_to(self.request.user)
+        return health_visible_to(self.request.user).select_related("applicant__household")
+
+    def list(self, request, *args, **kwargs):
+        # Medical notes are a person's file: a read by another organisation leaves an audit row.
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        record_list_read(user=request.user, households=list({r.applicant.household_id: r.applicant.household
+                                                             for r in page}.values()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        row = self.get_object()
+        household = row.applicant.household
+        audit.record_read(actor=request.user, obj=household, owner_organisation_id=household.owner_id, what="health")
+        return Response(self.get_serializer(row).data)
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)

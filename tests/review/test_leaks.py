@@ -1,0 +1,69 @@
+"""An outside review of who reads what: each test tries a door as a role that must not get
+through it (or must leave an audit row when it does)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from relocation.models import AuditEvent
+from tests.missions.conftest import MEDICAL
+
+pytestmark = pytest.mark.django_db
+
+
+def test_iom_case_page_timeline_hides_the_asylum_file(make_responsible, people, client_for):
+    """IOM reads what a journey needs: the API hides eligibility, ties and consents from it, so
+    the case page's timeline must not show them either."""
+    household = make_responsible("DE")
+    page = client_for(people["iom_gr"]).get(reverse("cases:household", args=[household.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Eligibility decided" not in html
+    assert "Consent given" not in html
+    # The caseworker still sees the whole history.
+    page = client_for(people["caseworker_gr"]).get(reverse("cases:household", args=[household.pk]))
+    assert "Eligibility decided" in page.content.decode()
+
+
+def test_receiving_officer_reading_medical_notes_is_audited(make_ready, people, api_for):
+    """The receiving state's officers read IOM's health assessments (medical notes included):
+    a read of a person's file by another organisation leaves an audit row."""
+    household = make_ready("DE")
+    officer = people["officer_de"]
+    response = api_for(officer).get("/api/health-assessments/")
+    assert response.status_code == 200
+    assert MEDICAL in response.content.decode()
+    assert AuditEvent.objects.filter(actor=officer, action="read.household_list").exists()
+    row = response.json()["results"][0]
+    before = AuditEvent.objects.filter(actor=officer, action__startswith="read.").count()
+    response = api_for(officer).get(f"/api/health-assessments/{row['id']}/")
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(actor=officer, action__startswith="read.").count() == before + 1
+    assert household.pk  # the household is the one read
+
+
+@pytest.mark.parametrize("who", ["officer_fr", "dublin_de", "caseworker_gr", "commission", "nobody"])
+def test_health_assessments_are_not_for_other_roles(make_ready, people, api_for, who):
+    make_ready("DE")
+    response = api_for(people[who]).get("/api/health-assessments/")
+    assert response.status_code == 404 or MEDICAL not in response.content.decode()
+
+
+def test_information_session_does_not_reveal_another_states_person(people, api_for):
+    """A person of another operation answers like a missing one (no existence oracle)."""
+    from tests.cases import builders
+
+    own = builders.household("GR")
+    foreign = builders.household("IT")
+    foreign_person = foreign.members.first()
+    api = api_for(people["caseworker_gr"])
+    url = f"/api/households/{own.pk}/information-sessions/"
+    body = {"held_on": "2024-01-20", "language": "fa", "interpreter": False}
+    foreign_answer = api.post(url, {**body, "applicant": foreign_person.pk}, format="json")
+    missing_answer = api.post(url, {**body, "applicant": 987654321}, format="json")
+    assert foreign_answer.status_code == missing_answer.status_code == 400
+    assert foreign_answer.json()["applicant"] == [
+        m.replace("987654321", str(foreign_person.pk)) for m in missing_answer.json()["applicant"]
+    ]
+    assert not own.information_sessions.exists()
