@@ -128,16 +128,19 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             # The margin is most of the model: solve the whole of it (HiGHS then does its own
             # reduced-cost fixing from our incumbent, plus cuts).
             lower, upper, row_lower, restricted = model.lower, model.upper, model.row_lower, False
+        start_x = full_vector(model, classes, best_y)
+        if restricted:
+            # Free the columns the incumbent disagrees with, so that it is a feasible start:
+            # the program only grows, so it still holds every solution within tau of D.
+            lower = np.minimum(lower, start_x)
+            upper = np.maximum(upper, start_x)
         h = new_highs(
             remaining() if time_limit is not None else None,
             mip_rel_gap=MIP_REL_GAP,
         )
         h.passModel(
-            make_lp(
-                **_arrays(model, lower, upper, row_lower), integrality=model.integrality
-            )
+            make_lp(**_arrays(model, lower, upper, row_lower), integrality=model.integrality)
         )
-        start_x = full_vector(model, classes, best_y)
         entry_start = _inside(model, start_x, lower, upper, row_lower)
         if entry_start:
             set_start(h, start_x)
