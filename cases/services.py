@@ -10,7 +10,7 @@ the check below is the second lock on the same door.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -424,14 +424,51 @@ def _ensure_principal(household: Household) -> None:
         Applicant.objects.filter(pk=members[0].pk).update(relationship_to_principal=Relationship.PRINCIPAL)
 
 
+# A pledging state is deciding on these: a split is for its decision (see ``split_household``).
+SPLIT_WHILE_DECIDING = (CaseStatus.PROPOSED, CaseStatus.INTERVIEW_SCHEDULED)
+
+
+def _start_after_split(new: Household) -> str:
+    """The furthest status before a proposal whose requirements the split-off household meets."""
+    ctx: dict = {}
+    for status, requirements in (
+        (CaseStatus.AVAILABLE, workflow.READY_FOR_MATCHING),
+        (CaseStatus.ELIGIBLE, (workflow.has_members, workflow.every_adult_eligible, workflow.no_security_exclusion)),
+    ):
+        if all(requirement(new, ctx) is None for requirement in requirements):
+            return status
+    return CaseStatus.ASSESSED
+
+
 @transaction.atomic
-def split_household(*, household: Household, members: Iterable[Applicant], by, reason: str) -> Household:
+def split_household(
+    *,
+    household: Household,
+    members: Iterable[Applicant],
+    by,
+    reason: str,
+    after_split: Callable[[Household, Household], None] | None = None,
+) -> Household:
     """Move ``members`` into a new household with its own case number (e.g. one adult withdraws
-    consent). The new household starts at 'assessed' at the latest: its eligibility and consent
-    are looked at again; the rest of the family keeps its place."""
+    consent). Before a proposal the new household starts at 'assessed' at the latest: its
+    eligibility and consent are looked at again; the rest of the family keeps its place.
+
+    A household a pledging state is deciding on ('proposed', 'interview scheduled') may be split
+    too, so the state can decide on part of it: the kept part keeps its destination and status;
+    the split-off part loses the destination and starts where the workflow's own requirements
+    put it ('available' when ready for matching, else 'eligible', else 'assessed'). Its places
+    are held on a higher floor, so such a split needs ``after_split(kept, new)``, called in the
+    same transaction once the members have moved (the missions floor shrinks the placement)."""
     _require_editor(by, household)
     locked = _lock(household)
-    _require_members_may_change(locked)
+    deciding = locked.status in SPLIT_WHILE_DECIDING
+    if deciding and after_split is None:
+        raise ValidationError(
+            _("A pledging state is deciding on this household: it is split for the decision, so that its "
+              "reserved places shrink with it.")
+        )
+    if not deciding:
+        _require_members_may_change(locked)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the household is split.")})
     ids = {m.pk for m in members}
@@ -452,10 +489,6 @@ def split_household(*, household: Household, members: Iterable[Applicant], by, r
         owner_id=locked.owner_id,
     )
     new.excluded_states.set(locked.excluded_states.all())
-    StatusChange.objects.create(
-        household=new, from_status="", to_status=start, by=by if by is not None and by.is_authenticated else None,
-        reason=_("Split from %(case)s: %(reason)s") % {"case": locked.case_number, "reason": reason},
-    )
     # The moved people's relation to the old principal means nothing in the new household.
     Applicant.objects.filter(pk__in=ids).update(household=new, relationship_to_principal=Relationship.OTHER)
     moved_principal = any(current[i].relationship_to_principal == Relationship.PRINCIPAL for i in ids)
@@ -472,16 +505,28 @@ def split_household(*, household: Household, members: Iterable[Applicant], by, r
         _ensure_principal(locked)
     recompute(new)
     recompute(locked)
+    if deciding:
+        # Not part of the proposal: no destination, and the status its members' records allow.
+        start = _start_after_split(new)
+        Household.objects.filter(pk=new.pk).update(status=start)
+        new.status = start
+    StatusChange.objects.create(
+        household=new, from_status="", to_status=start, by=by if by is not None and by.is_authenticated else None,
+        reason=_("Split from %(case)s: %(reason)s") % {"case": locked.case_number, "reason": reason},
+    )
     _touch(locked)
     names = [str(current[i]) for i in sorted(ids)]
     audit.record(
         actor=by, action="household.split", obj=locked,
-        details={"new_household": new.case_number, "members": sorted(ids), "names": names, "reason": reason},
+        details={"new_household": new.case_number, "members": sorted(ids), "names": names, "reason": reason,
+                 "status": locked.status, "destination_state": locked.destination_state_id},
     )
     audit.record(
         actor=by, action="household.split_from", obj=new,
-        details={"from_household": locked.case_number, "members": sorted(ids), "reason": reason},
+        details={"from_household": locked.case_number, "members": sorted(ids), "reason": reason, "status": start},
     )
+    if after_split is not None:
+        after_split(locked, new)
     household.refresh_from_db()
     return new
 

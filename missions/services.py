@@ -558,6 +558,39 @@ def _decide(
     return decision
 
 
+@transaction.atomic
+def split_for_decision(
+    *, household: Household, members_to_split: Iterable[Applicant], by, reason: str
+) -> Household:
+    """EUAA (a caseworker of the frontline state or a coordinator) splits a household a pledging
+    state is deciding on, so the state can decide on the members who stay. The kept household
+    keeps its destination, status and placement, shrunk to its remaining persons; the split-off
+    household loses the destination and goes back as far as its records allow ('available'
+    when ready for matching). Returns the new household; the officer then decides on the kept one."""
+    house = Household.objects.select_for_update().get(pk=household.pk)
+    if house.status not in DECIDABLE_STATUSES or not house.destination_state_id:
+        raise ValidationError(
+            _("%(case)s is not waiting for a pledging state's decision.") % {"case": house.case_number}
+        )
+    resized: list[Placement] = []
+
+    def shrink_placement(kept: Household, new: Household) -> None:
+        placement = _active_placement(kept)
+        if placement is not None:
+            resized.append(pledge_services.placement_resize(placement=placement, persons=kept.size, by=by))
+
+    new = case_services.split_household(
+        household=house, members=members_to_split, by=by, reason=reason, after_split=shrink_placement
+    )
+    audit.record(
+        actor=by, action="mission.split_for_decision", obj=house,
+        details={"new_household": new.case_number, "state": house.destination_state_id, "reason": reason,
+                 "placement": resized[0].pk if resized else None, "persons": house.size, "new_status": new.status},
+    )
+    household.refresh_from_db()
+    return new
+
+
 def _notify_coordinators(decisions: list[Decision], by) -> None:
     if not decisions:
         return

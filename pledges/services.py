@@ -296,6 +296,52 @@ def placement_reserve(*, pledge: Pledge, household, by, at: dt.datetime | None =
     return placement
 
 
+@transaction.atomic
+def placement_resize(*, placement: Placement, persons: int, by) -> Placement:
+    """Change the persons an active placement holds (e.g. part of the household was split off
+    while the pledging state decides). Shrinking always fits; growing must fit the pledge's
+    places left and its quota for the frontline state. Locks as ``placement_reserve`` does:
+    the pledge row, then the quota row, then the placement."""
+    locked_pledge = Pledge.objects.select_for_update().get(pk=placement.pledge_id)
+    quota = (
+        PledgeQuota.objects.select_for_update()
+        .filter(pledge=locked_pledge, frontline_state_id=placement.frontline_state_id)
+        .first()
+    )
+    locked = Placement.objects.select_for_update().get(pk=placement.pk)
+    if locked.released_at is not None:
+        raise ValidationError(_("This placement was released already."))
+    if locked.stage == Placement.Stage.RELOCATED:
+        raise ValidationError(_("The household was relocated: its places cannot change."))
+    persons = int(persons)
+    if persons < 1:
+        raise ValidationError({"persons": _("A placement holds at least one person; release it instead.")})
+    previous = locked.persons
+    growth = persons - previous
+    if growth > 0:
+        used, used_per_state = _committed(locked_pledge)
+        left = (locked_pledge.places or 0) - used
+        if growth > left:
+            raise CapacityExceeded(
+                _("The pledge has %(left)s places left; %(n)s more are needed.") % {"left": left, "n": growth}
+            )
+        if quota is not None:
+            quota_left = quota.places - used_per_state.get(locked.frontline_state_id, 0)
+            if growth > quota_left:
+                raise CapacityExceeded(
+                    _("The quota for %(state)s has %(left)s places left; %(n)s more are needed.")
+                    % {"state": locked.frontline_state_id, "left": quota_left, "n": growth}
+                )
+    if growth:
+        locked.persons = persons
+        locked.save(update_fields=["persons"])
+        audit.record(
+            actor=by, action="placement.resize", obj=locked,
+            details={"pledge": locked_pledge.pk, "household": locked.household_id, "from": previous, "to": persons},
+        )
+    return locked
+
+
 _STAGE_FIELD = {
     Placement.Stage.ACCEPTED: "accepted_at",
     Placement.Stage.IN_TRANSFER: "in_transfer_at",

@@ -268,3 +268,39 @@ def test_vulnerability_and_tie_columns_follow_the_assessments(h, cw):
     assert services.recompute_flags(Household.objects.filter(pk=new.pk)) == 1
     new.refresh_from_db()
     assert (new.vulnerable_members, new.has_cultural_ties) == (1, True)
+
+
+def test_a_proposed_household_is_split_only_with_the_higher_floor_hook(h, cw, people):
+    builders.proposed(h, coordinator=people["coordinator"])
+    zahra = h.members.get(given_name="Zahra")
+    with pytest.raises(ValidationError, match="split for the decision"):
+        services.split_household(household=h, members=[zahra], by=cw, reason="DE takes part of the family")
+    calls = []
+    with pytest.raises(PermissionDenied):
+        services.split_household(household=h, members=[zahra], by=people["officer_de"], reason="x",
+                                 after_split=lambda kept, new: calls.append(1))
+    assert Household.objects.count() == 1 and not calls
+    new = services.split_household(
+        household=h, members=[zahra], by=cw, reason="DE takes part of the family",
+        after_split=lambda kept, new: calls.append((kept.size, new.size, new.status)),
+    )
+    h.refresh_from_db()
+    assert (h.status, h.destination_state_id, h.size) == (S.PROPOSED, "DE", 3)
+    # Zahra consented and is eligible: the split-off household is available again, with no destination.
+    assert (new.status, new.destination_state_id, new.size) == (S.AVAILABLE, None, 1)
+    assert calls == [(3, 1, S.AVAILABLE)]
+    assert new.status_changes.get().to_status == S.AVAILABLE
+    assert AuditEvent.objects.get(action="household.split_from", object_id=str(new.pk)).details["status"] == S.AVAILABLE
+
+
+def test_a_member_split_off_a_proposed_household_without_consent_goes_back_to_eligible(h, cw, people):
+    builders.proposed(h, coordinator=people["coordinator"])
+    s = services.case_transition(household=h, to=S.INTERVIEW_SCHEDULED, by=people["officer_de"])
+    assert s.status == S.INTERVIEW_SCHEDULED
+    zahra = h.members.get(given_name="Zahra")
+    services.consent_record(applicant=zahra, given=False, how_recorded="signed_form", by=cw)
+    new = services.split_household(household=h, members=[zahra], by=cw, reason="Withdrew consent",
+                                   after_split=lambda kept, new: None)
+    assert (new.status, new.destination_state_id) == (S.ELIGIBLE, None)
+    h.refresh_from_db()
+    assert (h.status, h.destination_state_id) == (S.INTERVIEW_SCHEDULED, "DE")

@@ -323,3 +323,70 @@ def test_a_decision_taken_earlier_keeps_its_date_in_the_ledger_but_never_a_futur
     decision = services.decision_record(household=household, by=people["officer_de"], outcome="accepted", at=earlier)
     assert decision.decided_at == earlier
     assert Placement.objects.get(household=household).accepted_at == earlier
+
+
+# -- a split for a decision on part of a household -------------------------------------------------
+
+
+def test_euaa_splits_a_proposed_household_and_the_officer_accepts_the_rest(people, pledges, make_proposed):
+    from cases.models import Household
+    from pledges import selectors as pledge_selectors
+    from pledges.models import Pledge
+
+    household = make_proposed("DE")
+    placement = Placement.objects.get(household=household)
+    omid = household.members.get(given_name="Omid")
+    zahra = household.members.get(given_name="Zahra")
+    new = services.split_for_decision(
+        household=household, members_to_split=[zahra, omid], by=people["caseworker_gr"], reason="DE takes two",
+    )
+    household.refresh_from_db()
+    new.refresh_from_db()
+    assert (household.status, household.destination_state_id, household.size) == (CaseStatus.PROPOSED, "DE", 2)
+    assert (new.status, new.destination_state_id, new.size) == (CaseStatus.AVAILABLE, None, 2)
+    placement.refresh_from_db()
+    assert (placement.persons, placement.released_at) == (2, None)
+    assert not Placement.objects.filter(household=new).exists()
+    row = pledge_selectors.with_capacity(Pledge.objects.filter(pk=pledges["DE"].pk)).get()
+    assert (row.pledged, row.proposed, row.remaining) == (40, 2, 38)
+    for action, obj in (("household.split", household), ("household.split_from", new),
+                        ("placement.resize", placement), ("mission.split_for_decision", household)):
+        assert AuditEvent.objects.filter(action=action, object_id=str(obj.pk), actor=people["caseworker_gr"]).exists()
+    # The officer decides on the remaining household as a whole.
+    decision = services.decision_record(
+        household=household, by=people["officer_de"], outcome="accepted", members=list(household.members.all()),
+    )
+    assert decision.persons == 2
+    placement.refresh_from_db()
+    assert (placement.stage, placement.persons) == (Placement.Stage.ACCEPTED, 2)
+    assert Household.objects.get(pk=new.pk).status == CaseStatus.AVAILABLE
+
+
+def test_only_euaa_of_the_frontline_state_splits_for_a_decision(people, make_proposed):
+    from cases.models import Household
+
+    household = make_proposed("DE")
+    zahra = household.members.get(given_name="Zahra")
+    for who in ("officer_de", "caseworker_it", "iom_gr", "commission", "dublin_gr"):
+        with pytest.raises(PermissionDenied):
+            services.split_for_decision(household=household, members_to_split=[zahra], by=people[who], reason="x")
+    with pytest.raises(ValidationError, match="reason"):
+        services.split_for_decision(household=household, members_to_split=[zahra], by=people["coordinator"], reason="")
+    with pytest.raises(ValidationError, match="must stay"):
+        services.split_for_decision(household=household, members_to_split=list(household.members.all()),
+                                    by=people["coordinator"], reason="x")
+    assert Household.objects.count() == 1
+    assert Placement.objects.get(household=household).persons == 4
+    assert not AuditEvent.objects.filter(action__in=["placement.resize", "household.split"]).exists()
+    services.split_for_decision(household=household, members_to_split=[zahra], by=people["coordinator"], reason="x")
+    assert Placement.objects.get(household=household).persons == 3
+
+
+def test_a_household_not_waiting_for_a_decision_is_not_split_for_one(people, make_proposed):
+    household = make_proposed("DE")
+    services.decision_record(household=household, by=people["officer_de"], outcome="accepted")
+    zahra = household.members.get(given_name="Zahra")
+    with pytest.raises(ValidationError, match="not waiting"):
+        services.split_for_decision(household=household, members_to_split=[zahra], by=people["coordinator"],
+                                    reason="x")
+    assert Placement.objects.get(household=household).persons == 4

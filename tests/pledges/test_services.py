@@ -186,3 +186,47 @@ def test_capacity_is_counted_per_stage_and_per_quota(make_pledge, make_household
     gr, it = selectors.quota_capacity([pledge.pk])[pledge.pk]
     assert (gr.frontline_state, gr.proposed, gr.accepted, gr.remaining) == ("GR", 1, 2, 7)
     assert (it.frontline_state, it.in_transfer, it.relocated, it.remaining) == ("IT", 3, 4, 3)
+
+
+def test_a_placement_shrinks_freely_and_grows_only_within_the_places_and_the_quota(people, make_pledge, make_household):
+    pledge = make_pledge(places=10, quotas={"GR": 5, "IT": 5})
+    placement = services.placement_reserve(pledge=pledge, household=make_household(size=4), by=None)
+    services.placement_reserve(pledge=pledge, household=make_household(size=4, frontline="IT"), by=None)
+    placement = services.placement_resize(placement=placement, persons=3, by=people["coordinator"])
+    assert Placement.objects.get(pk=placement.pk).persons == 3
+    event = AuditEvent.objects.get(action="placement.resize", object_id=str(placement.pk))
+    assert (event.details["from"], event.details["to"], event.actor) == (4, 3, people["coordinator"])
+    row = selectors.with_capacity(Pledge.objects.filter(pk=pledge.pk)).get()
+    assert (row.proposed, row.remaining) == (7, 3)
+    gr = selectors.quota_capacity([pledge.pk])[pledge.pk][0]
+    assert (gr.frontline_state, gr.proposed, gr.remaining) == ("GR", 3, 2)
+    # Growing: the pledge has 3 places left, the GR quota only 2.
+    with pytest.raises(services.CapacityExceeded, match="quota for GR has 2 places left; 3 more"):
+        services.placement_resize(placement=placement, persons=6, by=None)
+    services.placement_resize(placement=placement, persons=5, by=None)
+    assert Placement.objects.get(pk=placement.pk).persons == 5
+    with pytest.raises(ValidationError, match="at least one person"):
+        services.placement_resize(placement=placement, persons=0, by=None)
+    services.placement_resize(placement=placement, persons=5, by=None)  # no change, no audit row
+    assert AuditEvent.objects.filter(action="placement.resize").count() == 2
+
+
+def test_a_released_or_relocated_placement_cannot_be_resized(make_pledge, make_household):
+    pledge = make_pledge(places=5)
+    released = services.placement_reserve(pledge=pledge, household=make_household(size=2), by=None)
+    services.placement_release(placement=released, by=None, reason="Rejected")
+    with pytest.raises(ValidationError, match="released already"):
+        services.placement_resize(placement=released, persons=1, by=None)
+    gone = services.placement_reserve(pledge=pledge, household=make_household(size=2), by=None)
+    services.placement_advance(placement=gone, stage="relocated", by=None)
+    with pytest.raises(ValidationError, match="relocated"):
+        services.placement_resize(placement=gone, persons=1, by=None)
+    assert set(Placement.objects.values_list("persons", flat=True)) == {2}
+
+
+def test_growing_a_placement_is_refused_beyond_the_pledge_places(make_pledge, make_household):
+    pledge = make_pledge(places=5)
+    placement = services.placement_reserve(pledge=pledge, household=make_household(size=4), by=None)
+    with pytest.raises(services.CapacityExceeded, match="1 places left; 2 more"):
+        services.placement_resize(placement=placement, persons=6, by=None)
+    services.placement_resize(placement=placement, persons=5, by=None)
