@@ -111,8 +111,15 @@ class HouseholdFilter(django_filters.FilterSet):
             return qs
         return qs.filter(vulnerable_members__gt=0) if value else qs.filter(vulnerable_members=0)
 
+    def _ties_hidden(self) -> bool:
+        """IOM may not see ties, so it may not filter on them either (that would reveal them)."""
+        from .selectors import journey_only
+
+        request = getattr(self, "request", None)
+        return request is not None and journey_only(request.user)
+
     def filter_family_ties(self, qs, name, value):
-        return qs if value is None else qs.filter(has_family_ties=value)
+        return qs if value is None or self._ties_hidden() else qs.filter(has_family_ties=value)
 
     def filter_cultural_ties(self, qs, name, value):
-        return qs if value is None else qs.filter(has_cultural_ties=value)
+        return qs if value is None or self._ties_hidden() else qs.filter(has_cultural_ties=value)

@@ -209,6 +209,17 @@ class HouseholdSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    # IOM (journey only) learns nothing of the asylum file: no ties, not even as flags, and
+    # not which states the household may not go to.
+    JOURNEY_HIDDEN = ("has_family_ties", "has_cultural_ties", "excluded_states")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("journey_only"):
+            for name in self.JOURNEY_HIDDEN:
+                data.pop(name, None)
+        return data
+
 
 class InformationSessionSerializer(serializers.ModelSerializer):
     language = serializers.SlugRelatedField(slug_field="code", queryset=Language.objects.all())

@@ -67,3 +67,29 @@ def test_information_session_does_not_reveal_another_states_person(people, api_f
         m.replace("987654321", str(foreign_person.pk)) for m in missing_answer.json()["applicant"]
     ]
     assert not own.information_sessions.exists()
+
+
+def test_iom_api_does_not_reveal_ties(make_responsible, people, api_for):
+    """The API hides family and cultural ties from IOM in the detail; the list's flags, the
+    filters on them and the excluded states must not reveal them either."""
+    from cases import services as case_services
+
+    household = make_responsible("DE")
+    person = household.members.first()
+    case_services.family_tie_add(
+        applicant=person, state="FR", relationship="brother", status_there="resident", by=people["coordinator"]
+    )
+    api = api_for(people["iom_gr"])
+    listed = api.get("/api/households/").json()["results"]
+    assert [row["id"] for row in listed] == [household.pk]
+    assert "has_family_ties" not in listed[0] and "has_cultural_ties" not in listed[0]
+    with_ties = api.get("/api/households/?has_family_ties=true").json()["count"]
+    without_ties = api.get("/api/households/?has_family_ties=false").json()["count"]
+    assert with_ties == without_ties == 1
+    detail = api.get(f"/api/households/{household.pk}/").json()
+    assert "has_family_ties" not in detail and "excluded_states" not in detail
+    assert "family_ties" not in detail["members"][0]
+    # EUAA still sees and filters on them.
+    coordinator = api_for(people["coordinator"])
+    assert coordinator.get(f"/api/households/{household.pk}/").json()["has_family_ties"] is True
+    assert coordinator.get("/api/households/?has_family_ties=false").json()["count"] == 0
