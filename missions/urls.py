@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("households/<int:pk>/", views.household_file, name="household_file"),
     path("households/<int:pk>/decide/", views.household_decide, name="household_decide"),
+    path("households/<int:pk>/split/", views.split_for_decision, name="split_for_decision"),
     path("selection/", views.mission_list, name="mission_list"),
     path("selection/new/", views.mission_create, name="mission_create"),
     path("selection/<int:pk>/", views.mission_detail, name="mission_detail"),

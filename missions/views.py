@@ -468,3 +468,40 @@ def overview(request):
             "available": CaseStatus.AVAILABLE,
         },
     )
+
+
+@role_required(Role.CASEWORKER, Role.COORDINATOR)
+def split_for_decision(request, pk: int):
+    """EUAA splits a household a pledging state is deciding on, so the state can decide on the
+    members who stay (a decision always covers a whole household)."""
+    from cases.forms import SplitForm
+    from cases.selectors import households_visible_to
+    from cases.services import SPLIT_WHILE_DECIDING
+
+    household = get_or_404(
+        households_visible_to(request.user).filter(status__in=SPLIT_WHILE_DECIDING), pk=pk
+    )
+    form = SplitForm(request.POST or None)
+    form.limit_members(household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.split_for_decision(
+                household=household,
+                members_to_split=form.cleaned_data["applicants"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("%(new)s split off and back to %(status)s; %(case)s stays proposed with %(persons)s persons.")
+                % {"new": new.case_number, "status": new.get_status_display(), "case": household.case_number,
+                   "persons": household.size},
+            )
+            return redirect("cases:household", pk=household.pk)
+    title = _("Split the household for the pledging state's decision")
+    return render(request, "cases/record_form.html", {"household": household, "form": form, "title": title})

@@ -1,0 +1,48 @@
+"""The page on which EUAA splits a household a pledging state is deciding on."""
+
+import pytest
+from django.urls import reverse
+
+from cases.models import CaseStatus
+from pledges.models import Placement
+
+
+def test_a_caseworker_splits_a_proposed_household_from_the_page(people, client_for, make_proposed):
+    household = make_proposed("DE")
+    url = reverse("missions:split_for_decision", args=[household.pk])
+    client = client_for(people["caseworker_gr"])
+    assert client.get(url).status_code == 200
+    zahra = household.members.get(given_name="Zahra")
+    response = client.post(url, {"applicants": [zahra.pk], "reason": "Germany takes the others"})
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert (household.status, household.size) == (CaseStatus.PROPOSED, 3)
+    assert Placement.objects.get(household=household).persons == 3
+
+
+def test_the_split_page_shows_field_errors_and_changes_nothing(people, client_for, make_proposed):
+    household = make_proposed("DE")
+    client = client_for(people["coordinator"])
+    response = client.post(reverse("missions:split_for_decision", args=[household.pk]), {"reason": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() >= {"applicants", "reason"}
+    household.refresh_from_db()
+    assert household.size == 4
+
+
+@pytest.mark.parametrize("who", ["caseworker_it", "officer_de", "officer_fr", "iom_gr", "dublin_gr", "commission"])
+def test_anyone_but_euaa_of_the_operation_gets_404(people, client_for, make_proposed, who):
+    household = make_proposed("DE")
+    url = reverse("missions:split_for_decision", args=[household.pk])
+    client = client_for(people[who])
+    assert client.get(url).status_code == 404
+    zahra = household.members.get(given_name="Zahra")
+    assert client.post(url, {"applicants": [zahra.pk], "reason": "x"}).status_code == 404
+    household.refresh_from_db()
+    assert household.size == 4
+
+
+def test_a_household_not_waiting_for_a_decision_has_no_split_page(people, client_for, make_accepted):
+    household = make_accepted("DE")
+    client = client_for(people["coordinator"])
+    assert client.get(reverse("missions:split_for_decision", args=[household.pk])).status_code == 404
