@@ -443,12 +443,15 @@ def household_detail(request, pk: int):
         m.latest_eligible = latest_eligible.get(m.pk)
     can_edit = services.may_edit(request.user, household)
     show_assessments = access.has(*ASSESSMENT_READERS)
+    journey = journey_only(request.user)
     document_form = forms.DocumentForm()
     document_form.limit_members(household)
     context = {
         "household": household,
         "members": members,
-        "excluded_states": list(household.excluded_states.all()),
+        # IOM (journey only) sees neither the states excluded nor consent and eligibility.
+        "journey": journey,
+        "excluded_states": [] if journey else list(household.excluded_states.all()),
         "transitions": _transition_offers(household, request.user),
         "can_edit": can_edit,
         "show_restricted": may_see_restricted(request.user),
@@ -459,7 +462,7 @@ def household_detail(request, pk: int):
         ),
         "documents": household.documents.select_related("applicant"),
         "document_form": document_form,
-        "timeline": _timeline(household, members, journey=journey_only(request.user)),
+        "timeline": _timeline(household, members, journey=journey),
     }
     if show_assessments:
         context.update(

@@ -21,9 +21,12 @@ def test_iom_case_page_timeline_hides_the_asylum_file(make_responsible, people, 
     html = page.content.decode()
     assert "Eligibility decided" not in html
     assert "Consent given" not in html
+    # Nor the members table's consent and eligibility columns.
+    assert ">Eligible<" not in html and ">Given<" not in html
     # The caseworker still sees the whole history.
     page = client_for(people["caseworker_gr"]).get(reverse("cases:household", args=[household.pk]))
     assert "Eligibility decided" in page.content.decode()
+    assert ">Eligible<" in page.content.decode()
 
 
 def test_receiving_officer_reading_medical_notes_is_audited(make_ready, people, api_for):
