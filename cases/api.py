@@ -395,6 +395,13 @@ class DocumentViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveModel
     def get_queryset(self):
         return selectors.documents_visible_to(self.request.user).order_by("-uploaded_at", "-id")
 
+    def list(self, request, *args, **kwargs):
+        # Which files a person has (names, kinds) is their file too: one audit row for a list
+        # read by another organisation, like the households list.
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        selectors.record_list_read(user=request.user, households=list({d.household_id: d.household for d in page}.values()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     def retrieve(self, request, *args, **kwargs):
         document = selectors.document_get_for_user(user=request.user, document_id=kwargs["pk"])
         return Response(DocumentSerializer(document).data)

@@ -96,3 +96,28 @@ def test_iom_api_does_not_reveal_ties(make_responsible, people, api_for):
     coordinator = api_for(people["coordinator"])
     assert coordinator.get(f"/api/households/{household.pk}/").json()["has_family_ties"] is True
     assert coordinator.get("/api/households/?has_family_ties=false").json()["count"] == 0
+
+
+def test_documents_list_read_by_another_organisation_is_audited(make_proposed, people, api_for, settings, tmp_path):
+    """The documents list names a person's files (kind, original name): a pledging state's
+    officer listing them leaves an audit row, as the households list does."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases import services as case_services
+
+    settings.MEDIA_ROOT = tmp_path
+    household = make_proposed("DE")
+    case_services.document_upload(
+        household=household, kind="medical_certificate", by=people["coordinator"],
+        upload=SimpleUploadedFile("medical report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n",
+                                  "application/pdf"),
+        applicant=None,
+    )
+    officer = people["officer_de"]
+    response = api_for(officer).get("/api/documents/")
+    assert response.status_code == 200
+    assert [row["household"] for row in response.json()["results"]] == [household.pk]
+    event = AuditEvent.objects.get(actor=officer, action="read.household_list")
+    assert event.details["households"] == [household.pk]
+    # Other states see none of it.
+    assert api_for(people["officer_fr"]).get("/api/documents/").json()["count"] == 0
