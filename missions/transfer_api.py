@@ -83,6 +83,18 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         return sel.transfers_visible_to(self.request.user).order_by("reply_due", "id")
 
+    # As on the transfer pages: a read of the households' files by another organisation is audited.
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset().select_related("household")))
+        record_list_read(user=request.user, households=list({t.household_id: t.household for t in page}.values()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        transfer = self.get_object()
+        household = transfer.household
+        audit.record_read(actor=request.user, obj=household, owner_organisation_id=household.owner_id)
+        return Response(self.get_serializer(transfer).data)
+
     def _respond(self, transfer, code=status.HTTP_200_OK):
         return Response(TransferSerializer(self.get_queryset().get(pk=transfer.pk)).data, status=code)
 

@@ -121,3 +121,17 @@ def test_documents_list_read_by_another_organisation_is_audited(make_proposed, p
     assert event.details["households"] == [household.pk]
     # Other states see none of it.
     assert api_for(people["officer_fr"]).get("/api/documents/").json()["count"] == 0
+
+
+def test_transfer_api_reads_are_audited_like_the_pages(make_responsible, people, api_for):
+    """The Dublin Unit's transfer pages audit each read of a household's file; the API too."""
+    household = make_responsible("DE")
+    dublin = people["dublin_de"]
+    api = api_for(dublin)
+    listed = api.get("/api/transfers/").json()["results"]
+    assert [row["household"] for row in listed] == [household.pk]
+    assert AuditEvent.objects.filter(actor=dublin, action="read.household_list").count() == 1
+    assert api.get(f"/api/transfers/{listed[0]['id']}/").status_code == 200
+    assert AuditEvent.objects.filter(actor=dublin, action="read.file", object_id=str(household.pk)).count() == 1
+    # Neither another state's Dublin Unit nor IOM get through.
+    assert api_for(people["iom_gr"]).get(f"/api/transfers/{listed[0]['id']}/").status_code == 404
