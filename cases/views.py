@@ -344,9 +344,18 @@ JOURNEY_HIDDEN_ACTIONS = (
 )
 
 
-def _timeline(household: Household, members: list[Applicant], limit: int = 200, *, journey: bool = False) -> list[dict]:
+def _timeline(
+    household: Household, members: list[Applicant], limit: int = 200, *, journey: bool = False,
+    reader_organisation: int | None = None,
+) -> list[dict]:
     """Status changes and audit events of the household and its members, newest first.
-    ``journey``: for a journey-only reader, without the asylum file's entries and reasons."""
+    ``journey``: for a journey-only reader, without the asylum file's entries and reasons.
+    ``reader_organisation``: for a reader outside EUAA, reasons written by a third
+    organisation (another state's rejection, often from its interview) are left out."""
+    own = {reader_organisation, household.owner_id}
+
+    def foreign(organisation_id) -> bool:
+        return reader_organisation is not None and organisation_id is not None and organisation_id not in own
     names = {str(m.pk): str(m) for m in members}
     events = (
         AuditEvent.objects.filter(
@@ -379,7 +388,9 @@ def _timeline(household: Household, members: list[Applicant], limit: int = 200, 
                 "at": event.at,
                 "what": f"{label}: {about}" if about else label,
                 "who": event.actor_username,
-                "detail": "" if journey and "reason" in event.details else detail,
+                "detail": ""
+                if (journey or foreign(event.actor_organisation_id)) and "reason" in event.details
+                else detail,
             }
         )
     for change in household.status_changes.select_related("by").order_by("-at", "-id")[:limit]:
@@ -389,7 +400,7 @@ def _timeline(household: Household, members: list[Applicant], limit: int = 200, 
                 "at": change.at,
                 "what": what,
                 "who": change.by.username if change.by else "",
-                "detail": "" if journey else change.reason,
+                "detail": "" if journey or foreign(change.by.organisation_id if change.by else None) else change.reason,
             }
         )
     items.sort(key=lambda item: item["at"], reverse=True)
@@ -462,7 +473,10 @@ def household_detail(request, pk: int):
         ),
         "documents": household.documents.select_related("applicant"),
         "document_form": document_form,
-        "timeline": _timeline(household, members, journey=journey),
+        "timeline": _timeline(
+            household, members, journey=journey,
+            reader_organisation=None if access.has(*EUAA_ROLES) else request.user.organisation_id,
+        ),
     }
     if show_assessments:
         context.update(

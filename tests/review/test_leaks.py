@@ -135,3 +135,30 @@ def test_transfer_api_reads_are_audited_like_the_pages(make_responsible, people,
     assert AuditEvent.objects.filter(actor=dublin, action="read.file", object_id=str(household.pk)).count() == 1
     # Neither another state's Dublin Unit nor IOM get through.
     assert api_for(people["iom_gr"]).get(f"/api/transfers/{listed[0]['id']}/").status_code == 404
+
+
+def test_next_pledging_state_does_not_read_the_previous_states_rejection_reasons(
+    make_proposed, people, client_for
+):
+    """A state's reasons for rejecting a household (often from its interview) are its own:
+    the next state the household is proposed to does not read them on the case page."""
+    from cases import services as case_services
+    from cases.models import CaseStatus
+    from missions import services as mission_services
+
+    marker = "DE-INTERVIEW-REASON-9d1"
+    household = make_proposed("DE")
+    mission_services.decision_record(
+        household=household, by=people["officer_de"], outcome="rejected", reason="other", reason_text=marker
+    )
+    household.refresh_from_db()
+    assert household.status == CaseStatus.AVAILABLE
+    case_services.case_transition(
+        household=household, to=CaseStatus.PROPOSED, by=people["coordinator"], destination_state="FR"
+    )
+    page = client_for(people["officer_fr"]).get(reverse("cases:household", args=[household.pk]))
+    assert page.status_code == 200
+    assert marker not in page.content.decode()
+    # EUAA reads the decisions of every state.
+    page = client_for(people["coordinator"]).get(reverse("cases:household", args=[household.pk]))
+    assert marker in page.content.decode()
