@@ -20,7 +20,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.forms import Select
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -433,6 +433,18 @@ def _transition_offers(household: Household, user) -> list[dict]:
     return offers
 
 
+def _split_url(household: Household) -> str | None:
+    """Where EUAA splits this household. While a pledging state is deciding on it, the split
+    also shrinks its reserved places, which the missions floor does (named by URL only, since
+    this floor does not import a higher one)."""
+    if household.status not in services.SPLIT_WHILE_DECIDING:
+        return reverse("cases:split", args=[household.pk])
+    try:
+        return reverse("missions:split_for_decision", args=[household.pk])
+    except NoReverseMatch:
+        return None
+
+
 def household_detail(request, pk: int):
     # A read by another organisation (an officer, a Dublin Unit, IOM) leaves an audit row.
     household = household_get_for_user(user=request.user, household_id=pk)
@@ -465,6 +477,7 @@ def household_detail(request, pk: int):
         "excluded_states": [] if journey else list(household.excluded_states.all()),
         "transitions": _transition_offers(household, request.user),
         "can_edit": can_edit,
+        "split_url": _split_url(household) if can_edit else None,
         "show_restricted": may_see_restricted(request.user),
         "show_assessments": show_assessments,
         "record_kinds": [(kind, spec[0]) for kind, spec in RECORD_KINDS.items()] if can_edit else [],

@@ -46,3 +46,10 @@ def test_a_household_not_waiting_for_a_decision_has_no_split_page(people, client
     household = make_accepted("DE")
     client = client_for(people["coordinator"])
     assert client.get(reverse("missions:split_for_decision", args=[household.pk])).status_code == 404
+
+
+def test_the_case_page_sends_euaa_to_the_split_for_the_decision(people, client_for, make_proposed):
+    household = make_proposed("DE")
+    page = client_for(people["caseworker_gr"]).get(reverse("cases:household", args=[household.pk]))
+    assert reverse("missions:split_for_decision", args=[household.pk]) in page.content.decode()
+    assert reverse("cases:split", args=[household.pk]) not in page.content.decode()
