@@ -4,6 +4,8 @@ assessments go through the services (pages and API), so these pages are read-onl
 from django.contrib import admin
 from guardian.admin import GuardedModelAdminMixin
 
+from relocation.admin import ReadOnlyAdmin
+
 from .models import (
     Applicant,
     CaseNumberCounter,
@@ -18,17 +20,6 @@ from .models import (
     StatusChange,
     VulnerabilityAssessment,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MemberInline(admin.TabularInline):

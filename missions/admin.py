@@ -5,6 +5,8 @@ team's grants can be inspected (and corrected) through guardian's object permiss
 from django.contrib import admin
 from guardian.admin import GuardedModelAdminMixin
 
+from relocation.admin import ReadOnlyAdmin
+
 from .models import (
     Decision,
     FitnessCheck,
@@ -20,17 +22,6 @@ from .models import (
     TransferOfResponsibility,
     TravelDocument,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InterpreterInline(admin.TabularInline):

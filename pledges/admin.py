@@ -3,6 +3,8 @@
 
 from django.contrib import admin
 
+from relocation.admin import ReadOnlyAdmin
+
 from .models import (
     Placement,
     Pledge,
@@ -19,17 +21,6 @@ from .models import (
 class SolidarityCycleAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "kind", "starts_on", "ends_on", "target_relocations", "per_person_value_eur"]
     list_filter = ["kind"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class QuotaInline(admin.TabularInline):

@@ -14,6 +14,20 @@ from .models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through the services (and so leave audit rows):
+    administrators look and search, never add, change or delete here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Country)
 class CountryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "is_eu_plus", "is_frontline", "is_signatory"]
@@ -56,7 +70,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Administrators search the trail; nobody edits or deletes it."""
 
     list_display = ["at", "actor_username", "actor_organisation", "action", "object_type", "object_repr", "ip_address"]
@@ -64,15 +78,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_username", "object_id", "object_repr", "action", "ip_address"]
     date_hierarchy = "at"
     list_select_related = ["actor_organisation"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)
