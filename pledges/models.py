@@ -357,8 +357,9 @@ class StageStay(models.Model):
     """A read model of the case files' status history for the dashboard: one row per stay of a
     household at a status, from the change into it to the next change (open while current).
 
-    Rebuilt incrementally from ``cases.StatusChange`` by ``figures.stage_stays_sync`` (new
-    changes only, by id), so the medians and the pipeline as of a date aggregate small integer
+    Rebuilt incrementally from ``cases.StatusChange`` by ``services.stage_stays_sync`` (new
+    changes only, by id; on every dashboard request and every 5 minutes by the beat task
+    ``pledges.sync_stage_stays``), so the medians and the pipeline as of a date aggregate small integer
     rows instead of running a window over the whole history on every request."""
 
     status_change = models.OneToOneField("cases.StatusChange", on_delete=models.CASCADE, related_name="+")

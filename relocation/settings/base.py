@@ -213,6 +213,8 @@ TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 CELERY_BEAT_SCHEDULE = {
     # A matching run whose worker died (no heartbeat) ends as failed, with no proposals.
     "matching-fail-stale-runs": {"task": "matching.fail_stale_runs", "schedule": 60.0},
+    # The dashboard's read model of the status history, kept current between visits.
+    "pledges-sync-stage-stays": {"task": "pledges.sync_stage_stays", "schedule": 300.0},
     # Dublin deadlines: tacit acceptances, flags and notifications, daily at 05:00.
     # Legal periods may be overridden with TRANSFER_PERIODS (see missions/deadlines.py).
     "missions-transfer-deadlines": {

@@ -233,3 +233,13 @@ def test_monthly_histograms_stay_in_step_with_the_stays_and_give_the_same_median
         expected = {status: (statistics.median(values), len(values)) for status, values in raw.items()}
         fast = _median_days_per_stage(end)
         assert {s: (float(m), n) for s, (m, n) in fast.items()} == {s: (float(m), n) for s, (m, n) in expected.items()}, day
+
+
+def test_the_scheduled_task_catches_the_stays_up_once(world):
+    from pledges.tasks import sync_stage_stays
+
+    sync_stage_stays()
+    household = build_household(size=2, status="identified")
+    StatusChange.objects.create(household=household, to_status="identified", at=at("2023-01-01"))
+    assert sync_stage_stays() == 1
+    assert sync_stage_stays() == 0
