@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cases.forms import SplitForm
 from cases.models import Applicant, CaseStatus
-from cases.selectors import record_list_read
+from cases.selectors import households_visible_to, record_list_read
+from cases.services import SPLIT_WHILE_DECIDING
 from relocation import audit
 from relocation.access import get_or_404, require_role, role_required
 from relocation.models import Role
@@ -474,10 +476,6 @@ def overview(request):
 def split_for_decision(request, pk: int):
     """EUAA splits a household a pledging state is deciding on, so the state can decide on the
     members who stay (a decision always covers a whole household)."""
-    from cases.forms import SplitForm
-    from cases.selectors import households_visible_to
-    from cases.services import SPLIT_WHILE_DECIDING
-
     household = get_or_404(
         households_visible_to(request.user).filter(status__in=SPLIT_WHILE_DECIDING), pk=pk
     )
