@@ -1,4 +1,4 @@
-"""The exact method: LP relaxation, dual bound, a dive, and integer programs over the margin.
+"""The exact method: LP relaxation, dual bounds, a dive, and integer programs over the margin.
 
 Outline (docs/matching-engine.md has the full argument):
 
@@ -15,10 +15,17 @@ Outline (docs/matching-engine.md has the full argument):
 4. Every solution is worth ``D`` minus its distance from the bound, priced by ``|r_j|`` per
    unit a column moves. So the program in which columns with ``|r_j| > tau`` stay where ``D``
    puts them contains every solution better than ``D - tau``. It is small, and HiGHS solves it
-   (from the incumbent when it fits). With its optimum ``L``: if ``D - L <= tau`` nothing
-   outside can beat ``L``, which is optimal; otherwise ``tau`` grows. The proven bound is
+   (from the incumbent when it fits). With its optimum ``V``: if ``D - V <= tau`` nothing
+   outside can beat ``V``, which is optimal; otherwise ``tau`` grows. The proven bound is
    ``max(bound of the restricted program, D - tau)``, never more than ``D``.
-5. When the restriction has grown to most of the model, the whole program is solved and its
+5. Where whole households cannot fill a pledge the way the LP does (small pledges, large
+   families), ``D`` is loose. Pricing those pledges as exact knapsacks gives the tighter
+   Lagrangian bound ``L``, and column generation improves its prices (:mod:`.decomposition`).
+   After the first program around ``D``, the programs are restricted around ``L`` instead: the
+   same argument, each knapsack pledge's columns held only beyond ``tau`` plus what its
+   knapsack gives up against its LP term. ``L`` is usually within a few thousandths of a
+   percent of the optimum, so far smaller programs prove it.
+6. When the restriction has grown to most of the model, the whole program is solved and its
    bound is HiGHS's own. A time limit stops the loop with the best solution so far.
 
 Everything is deterministic: HiGHS is deterministic for a given model, the model is built in
@@ -36,6 +43,7 @@ import numpy as np
 
 from .aggregate import AggregateModel, build_aggregate
 from .classes import HouseholdClass, build_classes
+from .decomposition import improve_prices, knapsack_bound, pledge_columns
 from .greedy import fill, greedy
 from .highs import is_infeasible, is_optimal, make_lp, new_highs, set_start, status_name
 from .model import UNPLACED, Prepared, Room, feasibility_violations
@@ -88,6 +96,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         bound = trivial_bound(prep)
         return Outcome(best, max(bound, best_value), timed_out=True, log=log)
     lp_solution = h.getSolution()
+    lp_basis = h.getBasis()
     prices = price_vector(model, np.asarray(lp_solution.row_dual))
 
     # 2. First incumbent: dive to integral counts, turn them into households, repack each
@@ -109,20 +118,26 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     log[-1]["seconds_after_repack"] = time.perf_counter() - started
     del h, lp_solution
 
-    # 3. The bound and reduced profits, computed by us from the LP's prices.
-    reduced, lagrangian = dual_bound(model, prices)
-    log[-1]["lagrangian_bound"] = lagrangian
-    log[-1]["incumbent"] = best_value
+    # 3. Bounds and reduced profits, computed by us. The LP's prices give ``D``; the same prices
+    # with the pledges whole households cannot fill as the LP does priced as knapsacks give
+    # ``L``, tighter (:mod:`.decomposition`); column generation later improves ``L``'s prices.
+    pledges = pledge_columns(model, len(prep.instance.pledges))
+    reduced, lp_bound = dual_bound(model, prices)
+    tight = knapsack_bound(model, pledges, prices)
+    bound = min(lp_bound, tight.bound)
+    log[-1].update(lp_bound=lp_bound, knapsack_bound=tight.bound, incumbent=best_value)
 
-    # 4. Integer programs over the margin, growing until the optimum is proven.
-    bound = lagrangian
-    tau = max(START_TAU_REL * abs(lagrangian), 1e-6)
+    # 4. Integer programs over the margin, growing until the optimum is proven. The first is
+    # restricted around ``D``'s prices (the fewest free columns: the best first search for a
+    # better incumbent); once column generation has run, the rest around ``L``'s.
+    reference, slack = lp_bound, None
+    tau = max(START_TAU_REL * abs(lp_bound), 1e-6)
     timed_out = False
     while True:
         if remaining() <= 0:
             timed_out = True
             break
-        lower, upper, row_lower, restricted = restrict(model, reduced, prices, tau)
+        lower, upper, row_lower, restricted = restrict(model, reduced, tau, slack)
         free = np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])
         if restricted and free > FULL_MODEL_SHARE * model.n_y:
             # The margin is most of the model: solve the whole of it (HiGHS then does its own
@@ -131,7 +146,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         start_x = full_vector(model, classes, best_y)
         if restricted:
             # Free the columns the incumbent disagrees with, so that it is a feasible start:
-            # the program only grows, so it still holds every solution within tau of D.
+            # the program only grows, so it still holds every solution within tau of the bound.
             lower = np.minimum(lower, start_x)
             upper = np.maximum(upper, start_x)
         h = new_highs(
@@ -150,6 +165,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         solved = is_optimal(h)
         entry = {
             "step": "margin-mip",
+            "around": "D" if slack is None else "L",
             "tau": tau,
             "free_columns": int(free),
             "restricted": restricted,
@@ -176,7 +192,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             if not math.isfinite(restricted_bound):
                 restricted_bound = math.inf
         if restricted:
-            bound = min(bound, max(restricted_bound, lagrangian - tau))
+            bound = min(bound, max(restricted_bound, reference - tau))
         else:
             bound = min(bound, restricted_bound)
         entry.update(value=best_value, bound=bound)
@@ -185,10 +201,27 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             break
         if bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9):
             break
+        if slack is None and tight.knapsack_pledges:
+            # Column generation: the best prices for L, then restrictions around them.
+            tight = improve_prices(model, pledges, tight, deadline, lp_basis)
+            bound = min(bound, tight.bound)
+            reduced, _ = dual_bound(model, tight.prices)
+            reference, slack = tight.bound, tight.column_slack(model, pledges)
+            log.append(
+                {
+                    "step": "column-generation",
+                    "rounds": tight.rounds,
+                    "knapsack_pledges": len(tight.knapsack_pledges),
+                    "bound": bound,
+                    "seconds": time.perf_counter() - started,
+                }
+            )
+            if bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9):
+                break
         # Grow the margin: straight to a proof round when it is at most twice as large; else
         # double it, or quadruple it when this round found nothing better (the incumbent is
         # then probably optimal, but a proof round over the whole model may not fit the time).
-        gap = lagrangian - best_value
+        gap = reference - best_value
         stalled = has_solution and best_value <= value_before
         if gap <= 2 * tau:
             tau = gap * (1 + 1e-9) + 1e-9
@@ -363,20 +396,24 @@ def dual_bound(model: AggregateModel, prices: np.ndarray) -> tuple[np.ndarray, f
     return reduced, bound
 
 
-def restrict(model: AggregateModel, reduced, prices, tau: float):
-    """Column bounds allowing only solutions within ``tau`` of the bound ``D``.
+def restrict(model: AggregateModel, reduced, tau: float, slack=None):
+    """Column bounds allowing only solutions within ``tau`` of the bound (``D``, or ``L``).
 
     A column whose reduced profit is above ``tau`` stays at its upper bound (a count: all the
     class's places there; a level: its households must be placed), one below ``-tau`` at zero:
     moving either by a whole unit (counts are integers, and for integer counts the levels are
     too) costs more than ``tau``. Forcing levels can leave no feasible solution when places are
     tight; the program is then infeasible, which proves the bound ``D - tau``.
+    Around ``L``, a pledge priced as a knapsack loses against its best packing, which is worth
+    ``slack`` less than its LP term: a packing that moves a column by a unit loses at least
+    ``|r_j| - slack`` there, so that pledge's columns are held only beyond ``tau + slack``.
     Returns (lower, upper, row_lower, whether anything was restricted).
     """
     lower = model.lower.copy()
     upper = model.upper.copy()
-    at_upper = (reduced > tau) & (upper > lower)
-    at_lower = (reduced < -tau) & (upper > lower)
+    threshold = tau if slack is None else tau + slack
+    at_upper = (reduced > threshold) & (upper > lower)
+    at_lower = (reduced < -threshold) & (upper > lower)
     lower[at_upper] = upper[at_upper]
     upper[at_lower] = lower[at_lower]
     restricted = bool(at_upper.any() or at_lower.any())

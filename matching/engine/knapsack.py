@@ -1,0 +1,126 @@
+"""The best packing of one pledge: a bounded knapsack with quotas, solved exactly.
+
+Items are household classes with a profit per household, a size (persons) and how many of
+them may go; the pledge holds at most ``capacity`` persons, and the items of each frontline
+state at most that state's quota. Dynamic programming over persons is exact and fast because
+pledges hold at most a few thousand persons: one array per quota group (``best[w]`` = the
+best profit of at most ``w`` persons), items added by binary splitting of their
+multiplicity, the groups then combined under the capacity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pack(
+    profit: np.ndarray,
+    size: np.ndarray,
+    count: np.ndarray,
+    group: np.ndarray,
+    group_limit: list[int],
+    capacity: int,
+    want_counts: bool = True,
+) -> tuple[float, np.ndarray | None]:
+    """The best total profit, and (``want_counts``) how many of each item give it.
+
+    ``group[k]`` indexes ``group_limit`` (-1: the item has no quota, only the capacity).
+    Items with no positive profit are never worth taking.
+    """
+    capacity = max(0, int(capacity))
+    groups = sorted(set(int(g) for g in group))
+    tables = []  # per group: (best array, pieces, take matrix)
+    for g in groups:
+        limit = capacity if g < 0 else min(capacity, int(group_limit[g]))
+        items = np.flatnonzero((group == g) & (profit > 0) & (size <= limit) & (count > 0))
+        usable = _usable_counts(profit, size, count, items, limit)
+        tables.append(_group_table(profit, size, usable, items, max(0, limit), want_counts))
+    if not tables:
+        return 0.0, (np.zeros(len(profit), dtype=np.int64) if want_counts else None)
+
+    # Combine the groups under the capacity: total[w] = max over splits of w.
+    total = tables[0][0]
+    splits = []
+    for best, _, _ in tables[1:]:
+        total, split = _max_plus(total, best, capacity)
+        splits.append(split)
+    w = min(capacity, len(total) - 1)
+    value = float(total[w])
+    if not want_counts:
+        return value, None
+
+    counts = np.zeros(len(profit), dtype=np.int64)
+    # Undo the combination from the last group back, then each group's table.
+    budgets = [0] * len(tables)
+    for t in range(len(tables) - 1, 0, -1):
+        part = int(splits[t - 1][w])  # persons given to group t
+        budgets[t] = part
+        w -= part
+    budgets[0] = w
+    for (best, pieces, take), budget in zip(tables, budgets, strict=True):
+        w = min(budget, len(best) - 1)
+        for row in range(len(pieces) - 1, -1, -1):
+            if take[row, w]:
+                item, times = pieces[row]
+                counts[item] += times
+                w -= int(size[item]) * times
+    return value, counts
+
+
+def _usable_counts(profit, size, count, items, limit) -> np.ndarray:
+    """Counts no optimal packing exceeds: of households of one size, at most ``limit // size``
+    go, and they are the most profitable ones (equal sizes, so the better always replaces the
+    worse). Cuts a small pledge's items from hundreds of classes to a few dozen households."""
+    usable = np.zeros(len(count), dtype=np.int64)
+    if len(items) == 0:
+        return usable
+    order = items[np.lexsort((items, -profit[items], size[items]))]  # by size, best first
+    sizes = size[order]
+    counts = count[order]
+    before = np.cumsum(counts) - counts  # households of smaller sizes and better profit
+    first = np.searchsorted(sizes, sizes)  # where each size's run starts
+    before -= before[first]
+    room = np.maximum(0, limit // sizes - before)
+    usable[order] = np.minimum(counts, room)
+    return usable
+
+
+def _group_table(profit, size, count, items, limit, want_take):
+    best = np.zeros(limit + 1)
+    pieces = []
+    takes = []
+    for k in items:
+        s = int(size[k])
+        left = min(int(count[k]), limit // s)
+        step = 1
+        while left > 0:  # binary splitting: 1, 2, 4, ... households at a time
+            times = min(step, left)
+            weight = s * times
+            candidate = best[: limit + 1 - weight] + float(profit[k]) * times
+            better = candidate > best[weight:]
+            if want_take:
+                take = np.zeros(limit + 1, dtype=bool)
+                take[weight:] = better
+                takes.append(take)
+                pieces.append((int(k), times))
+            best[weight:] = np.where(better, candidate, best[weight:])
+            left -= times
+            step *= 2
+    take = np.array(takes) if takes else np.zeros((0, limit + 1), dtype=bool)
+    return best, pieces, take
+
+
+def _max_plus(a: np.ndarray, b: np.ndarray, capacity: int):
+    """``out[w] = max_{v <= w} a[w - v] + b[v]`` for ``w <= capacity``, and the best ``v``."""
+    width = min(capacity, len(a) - 1 + len(b) - 1)
+    out = np.full(width + 1, -np.inf)
+    arg = np.zeros(width + 1, dtype=np.int64)
+    for v in range(min(len(b), width + 1)):
+        span = min(len(a), width + 1 - v)
+        candidate = a[:span] + b[v]
+        window = out[v : v + span]
+        better = candidate > window
+        window[better] = candidate[better]
+        arg[v : v + span][better] = v
+    # Both tables mean "at most w persons", so ``out`` does too (it never decreases in w).
+    return out, arg

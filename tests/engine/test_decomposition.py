@@ -1,0 +1,177 @@
+"""The whole-household bound: exact pledge knapsacks, column generation, and the proofs
+restricted around it."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matching.engine import parse_instance, solve
+from matching.engine import solver as solver_module
+from matching.engine.aggregate import build_aggregate
+from matching.engine.classes import build_classes
+from matching.engine.decomposition import improve_prices, knapsack_bound, pledge_columns
+from matching.engine.generator import generate_instance
+from matching.engine.highs import make_lp, new_highs
+from matching.engine.knapsack import pack
+from matching.engine.model import feasibility_violations, prepare
+from matching.engine.naive import solve_naive
+from matching.engine.solver import _arrays, dual_bound, price_vector
+
+from .builders import household, instance, pledge
+from .test_shapes import exhaustive_optimum, shaped_instances
+
+
+@st.composite
+def knapsacks(draw):
+    n = draw(st.integers(0, 5))
+    n_groups = draw(st.integers(0, 3))
+    return {
+        "profit": np.array(
+            [draw(st.sampled_from([-1.0, 0.0, 0.5, 1.25, 3.0, 7.5])) for _ in range(n)]
+        ),
+        "size": np.array([draw(st.integers(1, 6)) for _ in range(n)], dtype=np.int64),
+        "count": np.array([draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64),
+        "group": np.array(
+            [draw(st.integers(-1, n_groups - 1)) if n_groups else -1 for _ in range(n)],
+            dtype=np.int64,
+        ),
+        "group_limit": [draw(st.integers(0, 12)) for _ in range(n_groups)],
+        "capacity": draw(st.integers(0, 15)),
+    }
+
+
+def brute_force_pack(k) -> float:
+    best = 0.0
+    for xs in itertools.product(*[range(c + 1) for c in k["count"]]):
+        x = np.array(xs, dtype=np.int64)
+        weight = x * k["size"]
+        if weight.sum() > k["capacity"]:
+            continue
+        if any(weight[k["group"] == g].sum() > lim for g, lim in enumerate(k["group_limit"])):
+            continue
+        best = max(best, float(np.dot(x, k["profit"])) if len(x) else 0.0)
+    return best
+
+
+@settings(max_examples=400, deadline=None)
+@given(knapsacks())
+def test_pack_is_the_best_whole_packing_and_says_what_it_takes(k):
+    value, counts = pack(**k)
+    assert value == pytest.approx(brute_force_pack(k), abs=1e-9)
+    weight = counts * k["size"]
+    assert np.all((counts >= 0) & (counts <= k["count"]))
+    assert weight.sum() <= k["capacity"]
+    for g, limit in enumerate(k["group_limit"]):
+        assert weight[k["group"] == g].sum() <= limit
+    assert float(np.dot(counts, k["profit"])) == pytest.approx(value, abs=1e-9)
+
+
+def _lp_prices(inst):
+    prep = prepare(inst)
+    model = build_aggregate(inst, build_classes(prep))
+    h = new_highs()
+    h.passModel(make_lp(**_arrays(model)))
+    h.run()
+    prices = price_vector(model, np.asarray(h.getSolution().row_dual))
+    return model, prices, h.getBasis()
+
+
+def test_a_pledge_of_ten_holds_two_families_of_four_not_two_and_a_half():
+    inst = parse_instance(
+        instance(
+            [household(f"H-{i}", size=4, composition="family_with_children") for i in range(5)],
+            [pledge("P-1", capacity=10)],
+        )
+    )
+    model, prices, _ = _lp_prices(inst)
+    _, lp_bound = dual_bound(model, prices)
+    pledges = pledge_columns(model, len(inst.pledges))
+    tight = knapsack_bound(model, pledges, prices)
+    # Capacity 10 is first lowered to 8 (what families of four can fill); the knapsack then
+    # agrees with it, and both bounds equal the optimum: 8 persons.
+    assert lp_bound == pytest.approx(8.0)
+    assert tight.bound == pytest.approx(8.0)
+    assert solve(inst).objective == pytest.approx(8.0)
+
+
+def test_the_knapsack_bound_is_below_the_lp_where_sizes_do_not_fit():
+    # Families of 3 and 4 and a pledge of 10 with a quota of 7 for GR: the LP takes 7/4 of
+    # valuable GR families, while whole families fit 3 + 4 = 7 only with the less valuable one.
+    households = [
+        household(
+            "H-1", size=4, cultural_ties=["DE"], composition="family_with_children"
+        ),  # a tie to the pledge's state: a class of its own
+        household("H-2", size=4, vulnerable_members=3, composition="family_with_children"),
+        household("H-3", size=3, composition="family_with_children"),
+        household("H-4", size=3, frontline_state="IT", composition="family_with_children"),
+    ]
+    inst = parse_instance(
+        instance(households, [pledge("P-1", capacity=10, quotas={"GR": 7, "IT": 3})])
+    )
+    model, prices, basis = _lp_prices(inst)
+    _, lp_bound = dual_bound(model, prices)
+    pledges = pledge_columns(model, len(inst.pledges))
+    tight = knapsack_bound(model, pledges, prices)
+    improved = improve_prices(model, pledges, tight, basis=basis)
+    optimum = exhaustive_optimum(inst)
+    assert tight.knapsack_pledges == [0]
+    assert tight.bound < lp_bound - 1.0
+    assert optimum - 1e-9 <= improved.bound <= tight.bound + 1e-9
+    assert optimum == pytest.approx(16.0)  # H-2, H-3 and H-4: 10 + 3 + 3
+    assert improved.bound == pytest.approx(optimum)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shaped_instances())
+def test_every_bound_is_above_the_optimum_and_below_the_lp(inst):
+    model, prices, basis = _lp_prices(inst)
+    if model.n_y == 0:
+        return
+    _, lp_bound = dual_bound(model, prices)
+    pledges = pledge_columns(model, len(inst.pledges))
+    tight = knapsack_bound(model, pledges, prices)
+    improved = improve_prices(model, pledges, tight, basis=basis)
+    optimum = exhaustive_optimum(inst)
+    tolerance = 1e-7 * max(1.0, abs(optimum))
+    assert optimum - tolerance <= improved.bound <= tight.bound + tolerance
+    assert tight.bound <= lp_bound + tolerance
+    assert all(s >= 0 for s in improved.slack.values())
+
+
+def test_proofs_restricted_around_the_knapsack_bound_are_sound(monkeypatch):
+    # A first margin so small that it proves nothing sends the solves through column
+    # generation and the restrictions around L (slack included); each "optimal" must still be
+    # the optimum of the naive model solved exactly.
+    monkeypatch.setattr(solver_module, "START_TAU_REL", 1e-12)
+    around_l = 0
+    for seed in range(10):
+        inst = parse_instance(generate_instance(150, seed=seed, shape="small-pledges", n_pledges=8))
+        prep = prepare(inst)
+        outcome = solver_module.solve_exact(prep)
+        around_l += any(step.get("around") == "L" for step in outcome.log)
+        value = math.fsum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
+        assignment, _, naive_optimal, _ = solve_naive(prep, time_limit=60, mip_rel_gap=1e-9)
+        optimum = math.fsum(prep.value(i, j) for i, j in enumerate(assignment) if j >= 0)
+        assert naive_optimal
+        assert not outcome.timed_out
+        assert value == pytest.approx(optimum, rel=1e-9)
+        assert optimum - 1e-6 <= outcome.bound <= value + 1e-6 * abs(value)
+        assert not feasibility_violations(inst, outcome.assignment)
+    assert around_l >= 3  # the restrictions around L were really used
+
+
+def test_small_pledges_bound_is_within_target_of_the_objective():
+    # Many pledges of 5 to 50 places: the LP bound alone is several times too loose here.
+    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
+    result = solve(inst, time_limit=60)
+    assert result.status == "optimal"
+    model, prices, basis = _lp_prices(inst)
+    _, lp_bound = dual_bound(model, prices)
+    pledges = pledge_columns(model, len(inst.pledges))
+    improved = improve_prices(model, pledges, knapsack_bound(model, pledges, prices), basis=basis)
+    assert result.objective <= improved.bound + 1e-6
+    assert improved.bound - result.objective < lp_bound - result.objective
