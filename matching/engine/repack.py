@@ -3,9 +3,8 @@
 Rounding the LP down leaves holes in small pledges: a quota of 7 persons holding one family of
 4 has 3 places no household of the right size was sent to. :func:`repack` takes one pledge, its
 current households and every unplaced household eligible for it, and chooses among them the
-set of highest value that fits its capacity and each of its quotas, exactly (a knapsack per
-frontline state by dynamic programming over places, then the states combined under the
-capacity). The pledge's current households are candidates too, so a pledge never loses value.
+set of highest value that fits its capacity and each of its quotas, exactly (the knapsack of
+:mod:`.knapsack`, one household per item). The pledge's current households are candidates too, so a pledge never loses value.
 Passes over all pledges repeat while they improve anything. :func:`exchange` also lets small
 pledges take households placed elsewhere, which the pledges they leave then replace.
 """
@@ -14,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .knapsack import pack
 from .model import UNPLACED, Prepared, Room
 
 MAX_PLACES = 3000  # pledges (or quotas) larger than this are left to the LP: holes matter little
@@ -95,7 +95,8 @@ def repack(
         candidates = [i for i in eligible if assignment[i] in (UNPLACED, j)]
     else:
         candidates = list(eligible)
-    groups: dict[str, list[tuple[float, int, int]]] = {}
+    keys = sorted(pledge.quotas) if pledge.quotas else []
+    items, profit, size, group = [], [], [], []
     for i in candidates:
         v = prep.value(i, j)
         q = assignment[i]
@@ -104,42 +105,22 @@ def repack(
         if v <= 0:
             continue
         h = households[i]
-        key = h.frontline_state if pledge.quotas else ""
-        groups.setdefault(key, []).append((v, h.size, i))
+        items.append(i)
+        profit.append(v)
+        size.append(h.size)
+        group.append(keys.index(h.frontline_state) if pledge.quotas else -1)
     current = sum(prep.value(i, j) for i in candidates if assignment[i] == j)
-
-    tables = []  # per group: (limit, best value by places "at most q", choice table, items)
-    for key in sorted(groups):
-        limit = min(capacity, pledge.quotas[key]) if pledge.quotas else capacity
-        items = _prune(groups[key], limit, households)
-        best, take = _knapsack(items, limit)
-        tables.append((limit, best, take, items))
-    # Combine the groups under the capacity: total[c] = best value using at most c places.
-    total = np.zeros(capacity + 1)
-    splits = []
-    for limit, best, _, _ in tables:
-        new = np.full(capacity + 1, -np.inf)
-        arg = np.zeros(capacity + 1, dtype=np.int64)
-        for x in range(min(limit, capacity) + 1):
-            candidate = np.full(capacity + 1, -np.inf)
-            candidate[x:] = total[: capacity + 1 - x] + best[x]
-            better = candidate > new + 1e-12
-            new[better] = candidate[better]
-            arg[better] = x
-        total = new
-        splits.append(arg)
-    if total[capacity] <= current + 1e-9:
+    best, counts = pack(
+        np.array(profit, dtype=np.float64),
+        np.array(size, dtype=np.int64),
+        np.ones(len(items), dtype=np.int64),
+        np.array(group, dtype=np.int64),
+        [min(capacity, pledge.quotas[key]) for key in keys],
+        capacity,
+    )
+    if best <= current + 1e-9:
         return False
-    chosen: list[int] = []
-    c = capacity
-    for (_, _, take, items), arg in zip(reversed(tables), reversed(splits), strict=True):
-        x = int(arg[c])
-        c -= x
-        q = x
-        for k in range(len(items) - 1, -1, -1):
-            if take[k, q]:
-                chosen.append(items[k][2])
-                q -= items[k][1]
+    chosen = [items[k] for k in np.flatnonzero(counts)]
     for i in candidates:
         if assignment[i] == j:
             room.give_back(i, j)
@@ -150,32 +131,6 @@ def repack(
         assignment[i] = j
         room.take(i, j)
     return True
-
-
-def _prune(items, limit: int, households) -> list[tuple[float, int, int]]:
-    """Of each size, only the ``limit // size`` most valuable can ever be taken."""
-    by_size: dict[int, list[tuple[float, int, int]]] = {}
-    for item in items:
-        by_size.setdefault(item[1], []).append(item)
-    kept = []
-    for size in sorted(by_size):
-        group = sorted(by_size[size], key=lambda t: (-t[0], households[t[2]].id))
-        kept.extend(group[: limit // size])
-    return kept
-
-
-def _knapsack(items, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """0/1 knapsack by places: best[q] = best value within q places; take[k, q] for rebuilding."""
-    best = np.zeros(limit + 1)
-    take = np.zeros((len(items), limit + 1), dtype=bool)
-    for k, (v, size, _) in enumerate(items):
-        if size > limit:
-            continue
-        candidate = best[: limit + 1 - size] + v
-        better = candidate > best[size:] + 1e-12
-        take[k, size:] = better
-        best[size:][better] = candidate[better]
-    return best, take
 
 
 def exchange(
