@@ -28,7 +28,7 @@ def pack(
     Items with no positive profit are never worth taking.
     """
     capacity = max(0, int(capacity))
-    groups = sorted(set(int(g) for g in group))
+    groups = [int(g) for g in np.unique(group)]
     tables = []  # per group: (best array, pieces, take matrix)
     for g in groups:
         limit = capacity if g < 0 else min(capacity, int(group_limit[g]))
