@@ -92,6 +92,7 @@ class HouseholdViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
         context = super().get_serializer_context()
         context["restricted"] = selectors.may_see_restricted(self.request.user)
         context["journey_only"] = selectors.journey_only(self.request.user)
+        context["assessments"] = selectors.sees_assessments(self.request.user)
         return context
 
     def _household(self) -> Household:
@@ -260,6 +261,7 @@ class ApplicantViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
         context = super().get_serializer_context()
         context["restricted"] = selectors.may_see_restricted(self.request.user)
         context["journey_only"] = selectors.journey_only(self.request.user)
+        context["assessments"] = selectors.sees_assessments(self.request.user)
         return context
 
     def _applicant(self) -> Applicant:

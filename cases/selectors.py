@@ -98,6 +98,14 @@ def may_see_restricted(user) -> bool:
     return org is not None and org.kind == Organisation.Kind.EUAA
 
 
+def sees_assessments(user) -> bool:
+    """Vulnerability assessments, ties, consent, eligibility and security exclusions are for
+    those who assess or decide on a case: EUAA caseworkers and coordinators and the pledging
+    states' officers. Dublin Units and IOM read the identity part of a person's file (IOM also
+    the assistance needs, see ``journey_only``). The case page and the API both follow this."""
+    return access_of(user).has(Role.CASEWORKER, Role.COORDINATOR, Role.OFFICER)
+
+
 def journey_only(user) -> bool:
     """IOM sees what a journey needs (identity, assistance needs), not the asylum file:
     no eligibility reasons, ties or consent history."""

@@ -120,6 +120,14 @@ class ApplicantSerializer(serializers.ModelSerializer):
         # Uniqueness is the service's rule (it knows the frontline state); no DRF validator.
         validators: list = []
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # The views put ``assessments`` (selectors.sees_assessments) in the context; the
+        # editors' own write responses, built without one, are for assessment readers.
+        if not self.context.get("assessments", True):
+            data.pop("security_excluded", None)
+        return data
+
 
 class ApplicantInputSerializer(serializers.Serializer):
     """A new or changed person (relationship defaults to principal for the first member)."""
@@ -164,13 +172,16 @@ class ApplicantDetailSerializer(ApplicantSerializer):
             "eligibility_decisions",
         ]
 
-    JOURNEY_HIDDEN = ("family_ties", "cultural_ties", "consents", "eligibility_decisions")
+    ASSESSMENTS = ("vulnerabilities", "family_ties", "cultural_ties", "consents", "eligibility_decisions")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if self.context.get("journey_only"):
-            for name in self.JOURNEY_HIDDEN:
-                data.pop(name, None)
+        if not self.context.get("assessments", True):
+            # IOM keeps the vulnerability categories: they are the journey's assistance needs.
+            kept = ("vulnerabilities",) if self.context.get("journey_only") else ()
+            for name in self.ASSESSMENTS:
+                if name not in kept:
+                    data.pop(name, None)
         return data
 
 

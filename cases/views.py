@@ -54,15 +54,13 @@ from .selectors import (
     households_visible_to,
     journey_only,
     may_see_restricted,
+    sees_assessments,
     status_counts,
 )
 
 QUEUE_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
 # EUAA staff read restricted notes and the assessments; others see what their task needs.
 EUAA_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
-ASSESSMENT_READERS = (Role.CASEWORKER, Role.COORDINATOR, Role.OFFICER)
-
-
 def _queue_states(access) -> list[str]:
     if access.has(Role.COORDINATOR):
         return list(Country.objects.filter(is_frontline=True).values_list("code", flat=True))
@@ -465,7 +463,7 @@ def household_detail(request, pk: int):
         m.latest_consent = latest_consent.get(m.pk)
         m.latest_eligible = latest_eligible.get(m.pk)
     can_edit = services.may_edit(request.user, household)
-    show_assessments = access.has(*ASSESSMENT_READERS)
+    show_assessments = sees_assessments(request.user)
     journey = journey_only(request.user)
     document_form = forms.DocumentForm()
     document_form.limit_members(household)

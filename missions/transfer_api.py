@@ -272,6 +272,18 @@ class MovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         rows = MovementHousehold.objects.select_related("household").order_by("id")
         return sel.movements_visible_to(self.request.user).prefetch_related(Prefetch("households", queryset=rows))
 
+    # A movement lists households by case number and head count: reading it is reading those
+    # files, audited like the movement page (one row per request, not one per household).
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        record_list_read(user=request.user, households=[r.household for m in page for r in m.households.all()])
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        movement = self.get_object()
+        record_list_read(user=request.user, households=[r.household for r in movement.households.all()])
+        return Response(self.get_serializer(movement).data)
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -162,3 +162,59 @@ def test_next_pledging_state_does_not_read_the_previous_states_rejection_reasons
     # EUAA reads the decisions of every state.
     page = client_for(people["coordinator"]).get(reverse("cases:household", args=[household.pk]))
     assert marker in page.content.decode()
+
+
+def test_dublin_units_read_the_same_part_of_a_persons_file_in_the_api_as_on_the_case_page(
+    make_responsible, people, api_for, client_for
+):
+    """The case page shows a Dublin Unit the household, members and documents, not the
+    assessments; the API follows the same rule (``selectors.sees_assessments``)."""
+    from cases import services as case_services
+
+    household = make_responsible("DE")
+    person = household.members.first()
+    case_services.vulnerability_assess(applicant=person, category="elderly", by=people["caseworker_gr"])
+    case_services.family_tie_add(
+        applicant=person, state="FR", relationship="brother", status_there="resident", by=people["coordinator"]
+    )
+    dublin = api_for(people["dublin_de"])
+    detail = dublin.get(f"/api/applicants/{person.pk}/").json()
+    assert detail["given_name"] == person.given_name
+    for hidden in ("vulnerabilities", "family_ties", "cultural_ties", "consents", "eligibility_decisions",
+                   "security_excluded"):
+        assert hidden not in detail
+    member = dublin.get(f"/api/households/{household.pk}/").json()["members"][0]
+    assert "vulnerabilities" not in member and "security_excluded" not in member
+    assert "security_excluded" not in dublin.get("/api/applicants/").json()["results"][0]
+    page = client_for(people["dublin_de"]).get(reverse("cases:household", args=[household.pk])).content.decode()
+    assert "Family ties" not in page
+    # IOM keeps the categories as the journey's assistance needs, nothing of the asylum file.
+    iom = api_for(people["iom_gr"]).get(f"/api/applicants/{person.pk}/").json()
+    assert [v["category"] for v in iom["vulnerabilities"]] == ["elderly"]
+    assert "family_ties" not in iom and "security_excluded" not in iom
+    # Those who assess and decide read all of it.
+    officer = api_for(people["officer_de"]).get(f"/api/applicants/{person.pk}/").json()
+    assert officer["security_excluded"] is False and officer["family_ties"]
+
+
+def test_movement_api_reads_are_audited_like_the_movement_page(make_ready, people, api_for):
+    """A movement lists households by case number: reading it through the API leaves the same
+    audit row as the page does."""
+    from django.utils import timezone
+
+    from missions import journey
+
+    household = make_ready("DE")
+    iom = people["iom_gr"]
+    movement = journey.movement_create(
+        by=iom, frontline_state="GR", receiving_state="DE", departs_on=timezone.localdate(),
+        departure_airport="ATH", arrival_airport="FRA", carrier="Aegean", capacity=31,
+    )
+    journey.movement_add_household(movement=movement, household=household, by=iom)
+    api = api_for(iom)
+    before = AuditEvent.objects.filter(actor=iom, action="read.household_list").count()
+    assert api.get("/api/movements/").status_code == 200
+    assert api.get(f"/api/movements/{movement.pk}/").status_code == 200
+    events = AuditEvent.objects.filter(actor=iom, action="read.household_list").order_by("id")
+    assert events.count() == before + 2
+    assert all(e.details["households"] == [household.pk] for e in events[before:])
