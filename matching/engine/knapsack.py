@@ -34,6 +34,7 @@ def pack(
         limit = capacity if g < 0 else min(capacity, int(group_limit[g]))
         items = np.flatnonzero((group == g) & (profit > 0) & (size <= limit) & (count > 0))
         usable = _usable_counts(profit, size, count, items, limit)
+        items = items[usable[items] > 0]
         tables.append(_group_table(profit, size, usable, items, max(0, limit), want_counts))
     if not tables:
         return 0.0, (np.zeros(len(profit), dtype=np.int64) if want_counts else None)

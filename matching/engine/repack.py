@@ -4,12 +4,16 @@ Rounding the LP down leaves holes in small pledges: a quota of 7 persons holding
 4 has 3 places no household of the right size was sent to. :func:`repack` takes one pledge, its
 current households and every unplaced household eligible for it, and chooses among them the
 set of highest value that fits its capacity and each of its quotas, exactly (the knapsack of
-:mod:`.knapsack`, one household per item). The pledge's current households are candidates too, so a pledge never loses value.
+:mod:`.knapsack`, one household per item). The pledge's current households are candidates too,
+so a pledge never loses value.
 Passes over all pledges repeat while they improve anything. :func:`exchange` also lets small
 pledges take households placed elsewhere, which the pledges they leave then replace.
 """
 
 from __future__ import annotations
+
+import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,124 +23,147 @@ from .model import UNPLACED, Prepared, Room
 MAX_PLACES = 3000  # pledges (or quotas) larger than this are left to the LP: holes matter little
 
 
-def eligible_lists(prep: Prepared) -> list[list[int]]:
-    """Per pledge: its eligible households, in index order."""
-    lists: list[list[int]] = [[] for _ in prep.instance.pledges]
+@dataclass(slots=True)
+class PledgeCandidates:
+    """The households eligible for one pledge, as arrays (built once per solve)."""
+
+    households: np.ndarray  # household indices, ascending
+    value: np.ndarray  # each one's value at this pledge
+    size: np.ndarray
+    group: np.ndarray  # its quota group (index into ``limits``), -1 without quotas
+    limits: list[int]  # per quota group: places it may take
+
+
+def eligible_lists(prep: Prepared) -> list[PledgeCandidates]:
+    """Per pledge: its eligible households, in index order, with their values there."""
+    instance = prep.instance
+    members: list[list[int]] = [[] for _ in instance.pledges]
+    values: list[list[float]] = [[] for _ in instance.pledges]
     for i, pledges in enumerate(prep.eligible):
-        for j in pledges:
-            lists[j].append(i)
-    return lists
+        for k, j in enumerate(pledges):
+            members[j].append(i)
+            values[j].append(prep.base[i] + prep.bonus[i][k])
+    sizes = np.array([h.size for h in instance.households], dtype=np.int64)
+    fronts = [h.frontline_state for h in instance.households]
+    out = []
+    for j, pledge in enumerate(instance.pledges):
+        households = np.array(members[j], dtype=np.int64)
+        keys = sorted(pledge.quotas)
+        group = np.array([keys.index(fronts[i]) for i in members[j]] if keys else [-1] * len(members[j]),
+                         dtype=np.int64)
+        limits = [min(pledge.capacity, pledge.quotas[key]) for key in keys]
+        out.append(PledgeCandidates(households, np.array(values[j]), sizes[households], group, limits))
+    return out
+
+
+class _Placement:
+    """A working copy of an assignment: each household's pledge, the places left, and (for
+    exchanges) what each placed household is worth where it is, net of its places' price."""
+
+    def __init__(self, prep: Prepared, assignment: list[int], place_price=None):
+        self.prep = prep
+        self.place_price = place_price
+        self.pledge = np.array(assignment, dtype=np.int64)
+        self.room = Room(prep.instance)
+        self.net = np.zeros(len(assignment))  # value here minus the price of the places freed
+        for i, j in enumerate(assignment):
+            if j != UNPLACED:
+                self.room.take(i, j)
+                self.net[i] = self._net(i, j)
+
+    def _net(self, i: int, j: int) -> float:
+        if self.place_price is None:
+            return 0.0
+        return self.prep.value(i, j) - self.place_price(i, j)
+
+    def move(self, i: int, j: int) -> None:
+        old = int(self.pledge[i])
+        if old != UNPLACED:
+            self.room.give_back(i, old)
+        self.pledge[i] = j
+        if j != UNPLACED:
+            self.room.take(i, j)
+            self.net[i] = self._net(i, j)
+
+    def has_room(self, j: int, candidates: PledgeCandidates) -> bool:
+        if self.room.capacity[j] <= 0:
+            return False
+        unplaced = self.pledge[candidates.households] == UNPLACED
+        if not unplaced.any():
+            return False
+        smallest = int(candidates.size[unplaced].min())
+        if smallest > self.room.capacity[j]:
+            return False
+        quota = self.room.quota[j]
+        return not quota or any(v >= smallest for v in quota.values())
 
 
 def repack_all(
     prep: Prepared,
     assignment: list[int],
-    eligible_for: list[list[int]],
+    eligible_for: list[PledgeCandidates],
     passes: int = 3,
     deadline: float | None = None,
 ) -> bool:
     """Repack every pledge with room left, in index order, until a pass changes nothing."""
-    import time
-
+    state = _Placement(prep, assignment)
     changed_any = False
     for _ in range(passes):
-        room = Room(prep.instance)
-        for i, j in enumerate(assignment):
-            if j != UNPLACED:
-                room.take(i, j)
         changed = False
         for j in range(len(prep.instance.pledges)):
             if deadline is not None and time.perf_counter() > deadline:
-                return changed_any or changed
-            if not _has_room(prep, room, j, assignment, eligible_for[j]):
-                continue
-            changed |= repack(prep, assignment, room, j, eligible_for[j])
+                break
+            if state.has_room(j, eligible_for[j]):
+                changed |= repack(state, j, eligible_for[j])
         changed_any |= changed
         if not changed:
             break
+    assignment[:] = state.pledge.tolist()
     return changed_any
 
 
-def _has_room(prep: Prepared, room: Room, j: int, assignment, eligible: list[int]) -> bool:
-    if room.capacity[j] <= 0:
-        return False
-    quota = room.quota[j]
-    smallest = min(
-        (prep.instance.households[i].size for i in eligible if assignment[i] == UNPLACED),
-        default=None,
-    )
-    if smallest is None or smallest > room.capacity[j]:
-        return False
-    return not quota or any(v >= smallest for v in quota.values())
-
-
-def repack(
-    prep: Prepared,
-    assignment: list[int],
-    room: Room,
-    j: int,
-    eligible: list[int],
-    place_price=None,
-) -> bool:
+def repack(state: _Placement, j: int, candidates: PledgeCandidates, from_others: bool = False) -> bool:
     """Best content of pledge ``j`` among its households and the unplaced eligible ones.
 
-    With ``place_price(i, q)``, households placed in other pledges ``q`` are candidates too,
-    worth their value here minus their value there plus what ``q`` can get for the places
-    they free (its LP price); the caller re-fills those places and keeps the result only if
-    it is better. Updates ``assignment`` and ``room``; returns whether anything changed.
+    With ``from_others`` (the placement then knows its ``place_price``), households placed in
+    other pledges ``q`` are candidates too, worth their value here minus their value there plus
+    what ``q`` can get for the places they free (its LP price); the caller re-fills those places
+    and keeps the result only if it is better. Updates ``state``; returns whether it changed.
     """
-    instance = prep.instance
-    households = instance.households
-    pledge = instance.pledges[j]
-    capacity = pledge.capacity
+    capacity = state.prep.instance.pledges[j].capacity
     if capacity > MAX_PLACES:
         return False
-    if place_price is None:
-        candidates = [i for i in eligible if assignment[i] in (UNPLACED, j)]
-    else:
-        candidates = list(eligible)
-    keys = sorted(pledge.quotas) if pledge.quotas else []
-    items, profit, size, group = [], [], [], []
-    for i in candidates:
-        v = prep.value(i, j)
-        q = assignment[i]
-        if q != UNPLACED and q != j:  # taken from pledge q, which can re-fill its place
-            v -= prep.value(i, q) - place_price(i, q)
-        if v <= 0:
-            continue
-        h = households[i]
-        items.append(i)
-        profit.append(v)
-        size.append(h.size)
-        group.append(keys.index(h.frontline_state) if pledge.quotas else -1)
-    current = sum(prep.value(i, j) for i in candidates if assignment[i] == j)
+    households = candidates.households
+    where = state.pledge[households]
+    own = where == j
+    unplaced = where == UNPLACED
+    usable = np.ones(len(households), dtype=bool) if from_others else own | unplaced
+    profit = candidates.value.copy()
+    elsewhere = usable & ~own & ~unplaced
+    profit[elsewhere] -= state.net[households[elsewhere]]  # taken from q, which re-fills
+    usable &= profit > 0
+    current = float(candidates.value[own].sum())
     best, counts = pack(
-        np.array(profit, dtype=np.float64),
-        np.array(size, dtype=np.int64),
-        np.ones(len(items), dtype=np.int64),
-        np.array(group, dtype=np.int64),
-        [min(capacity, pledge.quotas[key]) for key in keys],
+        profit[usable],
+        candidates.size[usable],
+        np.ones(int(usable.sum()), dtype=np.int64),
+        candidates.group[usable],
+        candidates.limits,
         capacity,
     )
     if best <= current + 1e-9:
         return False
-    chosen = [items[k] for k in np.flatnonzero(counts)]
-    for i in candidates:
-        if assignment[i] == j:
-            room.give_back(i, j)
-            assignment[i] = UNPLACED
-    for i in chosen:
-        if assignment[i] != UNPLACED:
-            room.give_back(i, assignment[i])
-        assignment[i] = j
-        room.take(i, j)
+    for i in households[own]:
+        state.move(int(i), UNPLACED)
+    for i in households[usable][counts > 0]:
+        state.move(int(i), j)
     return True
 
 
 def exchange(
     prep: Prepared,
     assignment: list[int],
-    eligible_for: list[list[int]],
+    eligible_for: list[PledgeCandidates],
     place_price,
     deadline: float | None = None,
     limit: int = 200,
@@ -149,11 +176,11 @@ def exchange(
 
     instance = prep.instance
     households = instance.households
-    trial = list(assignment)
-    room = _room_of(instance, trial)
+    state = _Placement(prep, assignment, place_price)
     for j, p in enumerate(instance.pledges):
         if p.capacity <= limit:
-            repack(prep, trial, room, j, eligible_for[j], place_price)
+            repack(state, j, eligible_for[j], from_others=True)
+    trial = state.pledge.tolist()
     repack_all(prep, trial, eligible_for, deadline=deadline)
     order = sorted(
         (i for i in range(len(trial)) if trial[i] == UNPLACED and prep.eligible[i]),
