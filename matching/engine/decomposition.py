@@ -1,8 +1,9 @@
 """A bound that knows households are whole: pledge packings priced by column generation.
 
-The LP relaxation lets a pledge of 10 places take two and a half families of four. On
-instances with many small pledges that costs the LP bound up to 0.1 % of the objective,
-far more than the integer optimum loses. Lagrangian relaxation of the class rows fixes this:
+Even with its rows lowered to what whole households can fill (:mod:`.aggregate`), the LP
+relaxation fills a small pledge with fractions of its most valuable families where whole ones
+would leave places to less valuable households. On instances with many small pledges that
+puts the LP bound up to 0.1 % above the optimum. Lagrangian relaxation of the class rows fixes this:
 for class prices ``mu`` (one per class, any sign),
 
     L(mu) = sum over levels of count * max(0, base + mu_c)          (the households' side)
