@@ -89,11 +89,7 @@ class HouseholdViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
         return selectors.with_members(selectors.households_visible_to(self.request.user)).order_by("case_number")
 
     def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["restricted"] = selectors.may_see_restricted(self.request.user)
-        context["journey_only"] = selectors.journey_only(self.request.user)
-        context["assessments"] = selectors.sees_assessments(self.request.user)
-        return context
+        return {**super().get_serializer_context(), **selectors.person_file_view(self.request.user)}
 
     def _household(self) -> Household:
         return selectors.household_get_for_user(user=self.request.user, household_id=self.kwargs["pk"])
@@ -258,11 +254,7 @@ class ApplicantViewSet(ServiceErrors, mixins.ListModelMixin, mixins.RetrieveMode
         )
 
     def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["restricted"] = selectors.may_see_restricted(self.request.user)
-        context["journey_only"] = selectors.journey_only(self.request.user)
-        context["assessments"] = selectors.sees_assessments(self.request.user)
-        return context
+        return {**super().get_serializer_context(), **selectors.person_file_view(self.request.user)}
 
     def _applicant(self) -> Applicant:
         return selectors.applicant_get_for_user(user=self.request.user, applicant_id=self.kwargs["pk"])

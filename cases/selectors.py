@@ -115,6 +115,16 @@ def journey_only(user) -> bool:
     )
 
 
+def person_file_view(user) -> dict[str, bool]:
+    """What of a person's file the API's serializers may show ``user`` (the case page asks the
+    same three questions)."""
+    return {
+        "restricted": may_see_restricted(user),
+        "journey_only": journey_only(user),
+        "assessments": sees_assessments(user),
+    }
+
+
 def record_list_read(*, user, households) -> None:
     """One audit row for a list of files read by another organisation (not one per row)."""
     if user is None or not user.is_authenticated or not households:
