@@ -139,6 +139,11 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     reference, slack = lp_bound, None
     tau = max(START_TAU_REL * abs(lp_bound), 1e-6)
     timed_out = False
+    programs_run = 0
+
+    def proven() -> bool:  # within the contract's 1e-6, with room to spare
+        return bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9)
+
     while True:
         if remaining() <= 0:
             timed_out = True
@@ -150,7 +155,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             # reduced-cost fixing from our incumbent, plus cuts).
             lower, upper, row_lower, restricted = model.lower, model.upper, model.row_lower, False
             free = model.n_y
-        if log[-1]["step"] != "lp" and remaining() + reserve < ROOT_SECONDS_PER_10K_COLUMNS * free / 1e4:
+        if programs_run and remaining() + reserve < ROOT_SECONDS_PER_10K_COLUMNS * free / 1e4:
             timed_out = True  # not enough time left for this program's root (see above)
             break
         start_x = full_vector(model, classes, best_y)
@@ -171,6 +176,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             set_start(h, start_x)
         value_before = best_value
         h.run()
+        programs_run += 1
         info = h.getInfo()
         solved = is_optimal(h)
         entry = {
@@ -209,7 +215,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         log.append(entry)
         if timed_out or not restricted:
             break
-        if bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9):
+        if proven():
             break
         if slack is None and tight.knapsack_pledges:
             # Column generation: the best prices for L, then restrictions around them.
@@ -226,7 +232,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
                     "seconds": time.perf_counter() - started,
                 }
             )
-            if bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9):
+            if proven():
                 break
         # Grow the margin: straight to a proof round when it is at most twice as large; else
         # double it, or quadruple it when this round found nothing better (the incumbent is
