@@ -5,7 +5,8 @@ Rounding the LP down leaves holes in small pledges: a quota of 7 persons holding
 current households and every unplaced household eligible for it, and chooses among them the
 set of highest value that fits its capacity and each of its quotas, exactly (the knapsack of
 :mod:`.knapsack`, one household per item). The pledge's current households are candidates too,
-so a pledge never loses value.
+so a pledge never loses value. A large pledge is repacked over a window: only its least
+valuable households and its places left are packed afresh.
 Passes over all pledges repeat while they improve anything. :func:`exchange` also lets small
 pledges take households placed elsewhere, which the pledges they leave then replace.
 """
@@ -20,7 +21,14 @@ import numpy as np
 from .knapsack import pack
 from .model import UNPLACED, Prepared, Room
 
-MAX_PLACES = 3000  # pledges (or quotas) larger than this are left to the LP: holes matter little
+# A pledge of more places than this is repacked over a window only: its least valuable
+# households (per person) of at least WINDOW_PERSONS persons, and its places left, are packed
+# afresh from those households and the unplaced eligible ones; the rest stay. Its households
+# are what the LP chose at its prices, so the holes and the few households worth less than
+# their places are what a repack can improve, and an exact packing of all its places (a table
+# of thousands of persons per household) took most of the exchange's time.
+WINDOW_FROM = 200
+WINDOW_PERSONS = 40
 
 
 @dataclass(slots=True)
@@ -128,16 +136,27 @@ def repack(state: _Placement, j: int, candidates: PledgeCandidates, from_others:
     With ``from_others`` (the placement then knows its ``place_price``), households placed in
     other pledges ``q`` are candidates too, worth their value here minus their value there plus
     what ``q`` can get for the places they free (its LP price); the caller re-fills those places
-    and keeps the result only if it is better. Updates ``state``; returns whether it changed.
+    and keeps the result only if it is better. A large pledge is repacked over a window only
+    (see :data:`WINDOW_FROM`). Updates ``state``; returns whether it changed.
     """
-    capacity = state.prep.instance.pledges[j].capacity
-    if capacity > MAX_PLACES:
-        return False
+    pledge = state.prep.instance.pledges[j]
     households = candidates.households
     where = state.pledge[households]
     own = where == j
     unplaced = where == UNPLACED
     usable = np.ones(len(households), dtype=bool) if from_others else own | unplaced
+    capacity, limits = pledge.capacity, candidates.limits
+    if capacity > WINDOW_FROM and not from_others:
+        released = _least_valuable(candidates, own)
+        usable &= released | ~own
+        room = state.room
+        capacity = room.capacity[j] + int(candidates.size[released].sum())
+        keys = sorted(pledge.quotas)
+        limits = [
+            min(capacity, room.quota[j][key] + int(candidates.size[released & (candidates.group == g)].sum()))
+            for g, key in enumerate(keys)
+        ]
+        own = released
     profit = candidates.value.copy()
     elsewhere = usable & ~own & ~unplaced
     profit[elsewhere] -= state.net[households[elsewhere]]  # taken from q, which re-fills
@@ -148,7 +167,7 @@ def repack(state: _Placement, j: int, candidates: PledgeCandidates, from_others:
         candidates.size[usable],
         np.ones(int(usable.sum()), dtype=np.int64),
         candidates.group[usable],
-        candidates.limits,
+        limits,
         capacity,
     )
     if best <= current + 1e-9:
@@ -158,6 +177,19 @@ def repack(state: _Placement, j: int, candidates: PledgeCandidates, from_others:
     for i in households[usable][counts > 0]:
         state.move(int(i), j)
     return True
+
+
+def _least_valuable(candidates: PledgeCandidates, own: np.ndarray) -> np.ndarray:
+    """The pledge's households of least value per person: in each quota group (the holes may
+    be in any), at least WINDOW_PERSONS persons."""
+    released = np.zeros(len(own), dtype=bool)
+    for g in np.unique(candidates.group[own]):
+        mine = np.flatnonzero(own & (candidates.group == g))
+        per_person = candidates.value[mine] / candidates.size[mine]
+        order = mine[np.lexsort((mine, per_person))]
+        persons = np.cumsum(candidates.size[order])
+        released[order[: int(np.searchsorted(persons, WINDOW_PERSONS)) + 1]] = True
+    return released
 
 
 def exchange(

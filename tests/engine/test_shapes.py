@@ -247,6 +247,37 @@ def test_repack_fills_the_holes_rounding_leaves():
     assert placed == pytest.approx(9.0)  # 7 persons, one vulnerable member (weight 2)
 
 
+def test_a_large_pledge_is_repacked_over_its_least_valuable_households():
+    # 301 places, quotas GR 200 and IT 101. GR is full of couples; IT holds 50 couples (one
+    # place left). Unplaced: a vulnerable IT family of 3 and a single IT man. The window
+    # releases IT couples, so the family (worth 7) takes a couple's places and the hole (the
+    # man does not fit beside it); the GR households, outside the window, stay.
+    couples = [
+        household(f"H-GR-{k:03d}", size=2, composition="couple", waiting_days=k) for k in range(100)
+    ] + [
+        household(f"H-IT-{k:03d}", size=2, composition="couple", frontline_state="IT")
+        for k in range(50)
+    ]
+    extra = [
+        household("H-FAM", size=3, composition="family_with_children", frontline_state="IT",
+                  vulnerable_members=2),
+        household("H-ONE", size=1, frontline_state="IT"),
+    ]
+    inst = parse_instance(
+        instance(couples + extra, [pledge("P-1", capacity=301, quotas={"GR": 200, "IT": 101})])
+    )
+    prep = prepare(inst)
+    assignment = [0] * len(couples) + [UNPLACED, UNPLACED]
+    before = sum(prep.value(i, 0) for i in range(len(couples)))
+    assert repack_all(prep, assignment, eligible_lists(prep))
+    assert not feasibility_violations(inst, assignment)
+    assert assignment[:100] == [0] * 100
+    assert assignment[-2:] == [0, UNPLACED]
+    after = sum(prep.value(i, j) for i, j in enumerate(assignment) if j != UNPLACED)
+    assert after == pytest.approx(before + 7 - 2)
+    assert after == pytest.approx(solve(inst).objective)
+
+
 def test_exchange_moves_a_household_to_a_small_pledge_and_refills_its_place():
     # H-A sits in the big French pledge; the small German one (Afghans only) has a place that
     # only H-A can use, and H-B (Syrian) can take H-A's place in France.
