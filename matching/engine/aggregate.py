@@ -24,6 +24,7 @@ symmetry between interchangeable households.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -49,78 +50,81 @@ class AggregateModel:
     n_rows: int
 
 
-def build_aggregate(
-    instance: Instance,
-    classes: list[HouseholdClass],
-    capacity: list[int] | None = None,
-    quotas: list[dict[str, int]] | None = None,
-) -> AggregateModel:
-    """The program for ``classes``; ``capacity``/``quotas`` override the pledges' own."""
+def build_aggregate(instance: Instance, classes: list[HouseholdClass]) -> AggregateModel:
+    """The program for ``classes`` (column by column in class order, as arrays)."""
     pledges = instance.pledges
-    if capacity is None:
-        capacity = [p.capacity for p in pledges]
-    if quotas is None:
-        quotas = [p.quotas for p in pledges]
-    n_classes = len(classes)
-    cap_row = {j: n_classes + j for j in range(len(pledges))}
-    quota_row: dict[tuple[int, str], int] = {}
+    n_classes, n_pledges = len(classes), len(pledges)
+    capacity = np.array([p.capacity for p in pledges], dtype=np.int64)
+    has_quotas = np.array([bool(p.quotas) for p in pledges], dtype=bool)
+    # Rows: one per class, one capacity row per pledge, then the quota rows (pledge by pledge,
+    # states in alphabetical order).
+    fronts = sorted({s for p in pledges for s in p.quotas})
+    front_index = {s: f for f, s in enumerate(fronts)}
+    quota_row = np.full((n_pledges, max(1, len(fronts))), -1, dtype=np.int64)
     row_upper = [0.0] * n_classes + [float(c) for c in capacity]
-    for j, quota in enumerate(quotas):
-        for state in sorted(quota):
-            quota_row[j, state] = len(row_upper)
-            row_upper.append(float(quota[state]))
+    for j, p in enumerate(pledges):
+        for state in sorted(p.quotas):
+            quota_row[j, front_index[state]] = len(row_upper)
+            row_upper.append(float(p.quotas[state]))
     n_rows = len(row_upper)
-    row_lower = [0.0] * n_classes + [-np.inf] * (n_rows - n_classes)
+    row_upper = np.array(row_upper, dtype=np.float64)
+    row_lower = np.concatenate([np.zeros(n_classes), np.full(n_rows - n_classes, -np.inf)])
 
-    cost, lower, upper, integrality = [], [], [], []
-    starts, index, values = [0], [], []
-    y_class, y_pledge = [], []
-    for c, cls in enumerate(classes):
-        n = len(cls.members)
-        for j, bonus in zip(cls.pledges, cls.bonus, strict=True):
-            limit = min(n, capacity[j] // cls.size)
-            rows = [c, cap_row[j]]
-            coefs = [1.0, float(cls.size)]
-            if pledges[j].quotas:
-                limit = min(limit, quotas[j][cls.frontline_state] // cls.size)
-                rows.append(quota_row[j, cls.frontline_state])
-                coefs.append(float(cls.size))
-            cost.append(bonus)
-            lower.append(0.0)
-            upper.append(float(max(0, limit)))
-            integrality.append(1)
-            index.extend(rows)
-            values.extend(coefs)
-            starts.append(len(index))
-            y_class.append(c)
-            y_pledge.append(j)
-    n_y = len(cost)
-    _tighten(row_upper, upper, index, starts, values, n_classes, cap_row, quota_row)
-    for c, cls in enumerate(classes):
-        for base, count in cls.levels:
-            cost.append(base)
-            lower.append(0.0)
-            upper.append(float(count))
-            integrality.append(0)
-            index.append(c)
-            values.append(-1.0)
-            starts.append(len(index))
+    # y columns: each class's pledges in turn. A class eligible for a pledge with quotas has a
+    # quota there for its frontline state (rule 7), so its quota row exists.
+    y_class = np.repeat(np.arange(n_classes), [len(c.pledges) for c in classes])
+    y_pledge = np.fromiter(chain.from_iterable(c.pledges for c in classes), np.int64, len(y_class))
+    y_cost = np.fromiter(chain.from_iterable(c.bonus for c in classes), np.float64, len(y_class))
+    size = np.array([c.size for c in classes], dtype=np.int64)[y_class]
+    members = np.array([len(c.members) for c in classes], dtype=np.int64)[y_class]
+    front = np.array([front_index.get(c.frontline_state, 0) for c in classes], dtype=np.int64)
+    y_quota_row = np.where(has_quotas[y_pledge], quota_row[y_pledge, front[y_class]], -1)
+    y_capacity_row = n_classes + y_pledge
+    with_quota = y_quota_row >= 0
+    y_upper = _column_limits(members, size, row_upper, y_capacity_row, y_quota_row)
+    _tighten(row_upper, size, y_upper, y_capacity_row, y_quota_row, n_classes, quota_row, has_quotas)
+    y_upper = _column_limits(y_upper, size, row_upper, y_capacity_row, y_quota_row)
+
+    n_y = len(y_class)
+    entries = 2 + with_quota
+    starts_y = np.concatenate([[0], np.cumsum(entries)])
+    index_y = np.empty(starts_y[-1], dtype=np.int64)
+    values_y = np.empty(starts_y[-1], dtype=np.float64)
+    first = starts_y[:-1]
+    index_y[first], values_y[first] = y_class, 1.0
+    index_y[first + 1], values_y[first + 1] = y_capacity_row, size
+    index_y[first[with_quota] + 2] = y_quota_row[with_quota]
+    values_y[first[with_quota] + 2] = size[with_quota]
+
+    # z columns: each class's levels in turn, one entry (-1) in the class's row.
+    z_class = np.repeat(np.arange(n_classes), [len(c.levels) for c in classes])
+    levels = [level for c in classes for level in c.levels]
+    z_cost = np.array([base for base, _ in levels], dtype=np.float64)
+    z_upper = np.array([count for _, count in levels], dtype=np.float64)
+    n_z = len(z_class)
     return AggregateModel(
         classes=classes,
         n_y=n_y,
-        y_class=np.array(y_class, dtype=np.int64),
-        y_pledge=np.array(y_pledge, dtype=np.int64),
-        cost=np.array(cost, dtype=np.float64),
-        lower=np.array(lower, dtype=np.float64),
-        upper=np.array(upper, dtype=np.float64),
-        integrality=np.array(integrality, dtype=np.int32),
-        row_lower=np.array(row_lower, dtype=np.float64),
-        row_upper=np.array(row_upper, dtype=np.float64),
-        starts=np.array(starts, dtype=np.int32),
-        index=np.array(index, dtype=np.int32),
-        values=np.array(values, dtype=np.float64),
+        y_class=y_class,
+        y_pledge=y_pledge,
+        cost=np.concatenate([y_cost, z_cost]),
+        lower=np.zeros(n_y + n_z),
+        upper=np.concatenate([y_upper.astype(np.float64), z_upper]),
+        integrality=np.concatenate([np.ones(n_y), np.zeros(n_z)]).astype(np.int32),
+        row_lower=row_lower,
+        row_upper=row_upper,
+        starts=np.concatenate([starts_y, starts_y[-1] + 1 + np.arange(n_z)]).astype(np.int32),
+        index=np.concatenate([index_y, z_class]).astype(np.int32),
+        values=np.concatenate([values_y, -np.ones(n_z)]),
         n_rows=n_rows,
     )
+
+
+def _column_limits(limit, size, row_upper, capacity_row, quota_row) -> np.ndarray:
+    """At most ``limit`` households per column, and no more than its rows can hold."""
+    limit = np.minimum(limit, row_upper[capacity_row].astype(np.int64) // size)
+    quota = row_upper[np.maximum(quota_row, 0)].astype(np.int64) // size
+    return np.maximum(0, np.where(quota_row >= 0, np.minimum(limit, quota), limit))
 
 
 def reachable(items: dict[int, int], limit: int) -> int:
@@ -158,33 +162,29 @@ def sumset(a: int, b: int, limit: int) -> int:
     return out
 
 
-def _tighten(row_upper, upper, index, starts, values, n_classes, cap_row, quota_row) -> None:
+def _tighten(row_upper, size, upper, capacity_row, quota_row, n_classes, quota_rows, has_quotas):
     """Lower each capacity and quota row to what whole households can fill (see above)."""
-    n_y = len(upper)
+    # Per row: how many households of each size its columns could send.
+    has_row = quota_row >= 0
+    rows = np.concatenate([capacity_row, quota_row[has_row]])
+    sizes = np.concatenate([size, size[has_row]])
+    width = int(sizes.max(initial=0)) + 1
+    keys, where = np.unique(rows * width + sizes, return_inverse=True)
+    totals = np.bincount(where, weights=np.concatenate([upper, upper[has_row]]))
     items: dict[int, dict[int, int]] = {}
-    for k in range(n_y):
-        size = int(values[starts[k] + 1])
-        for r in index[starts[k] + 1 : starts[k + 1]]:
-            row = items.setdefault(r, {})
-            row[size] = row.get(size, 0) + int(upper[k])
+    for key, total in zip(keys.tolist(), totals.tolist(), strict=True):
+        items.setdefault(key // width, {})[key % width] = int(total)
     reach: dict[int, int] = {}
-    quota_rows_of: dict[int, list[int]] = {}
-    for (j, _), r in quota_row.items():
-        cap = int(row_upper[cap_row[j]])
-        reach[r] = reachable(items.get(r, {}), min(int(row_upper[r]), cap))
-        quota_rows_of.setdefault(j, []).append(r)
-    for j, r in cap_row.items():
+    for j in range(len(has_quotas)):
+        r = n_classes + j
         cap = int(row_upper[r])
-        if j in quota_rows_of:
+        if has_quotas[j]:
             bits = 1
-            for q in quota_rows_of[j]:
+            for q in quota_rows[j][quota_rows[j] >= 0].tolist():
+                reach[q] = reachable(items.get(q, {}), min(int(row_upper[q]), cap))
                 bits = sumset(bits, reach[q], cap)
         else:
             bits = reachable(items.get(r, {}), cap)
         reach[r] = bits
     for r, bits in reach.items():
         row_upper[r] = float(max(0, bits.bit_length() - 1))
-    for k in range(n_y):
-        size = values[starts[k] + 1]
-        for r in index[starts[k] + 1 : starts[k + 1]]:
-            upper[k] = min(upper[k], float(row_upper[r] // size))

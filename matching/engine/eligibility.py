@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from .instance import Household, Instance, Pledge
 
 
@@ -50,61 +52,58 @@ def frontline_state_ok(h: Household, p: Pledge) -> bool:
     return not p.quotas or h.frontline_state in p.quotas
 
 
-# Names are the words the explanations use; order is the contract's.
-RULES: tuple[tuple[str, Callable[[Household, Pledge], bool]], ...] = (
-    ("nationality", nationality_ok),
-    ("composition", composition_ok),
-    ("max_household_size", size_ok),
-    ("excluded_vulnerabilities", vulnerabilities_ok),
-    ("languages", language_ok),
-    ("excluded_states", state_not_excluded),
-    ("frontline_state_quota", frontline_state_ok),
+# Names are the words the explanations use; order is the contract's. Each rule reads one part
+# of a household (the third item), which lets :func:`eligible_pledges` evaluate it once per
+# distinct value of that part instead of once per household.
+RULES: tuple[tuple[str, Callable[[Household, Pledge], bool], str], ...] = (
+    ("nationality", nationality_ok, "nationality"),
+    ("composition", composition_ok, "composition"),
+    ("max_household_size", size_ok, "size"),
+    ("excluded_vulnerabilities", vulnerabilities_ok, "vulnerabilities"),
+    ("languages", language_ok, "languages"),
+    ("excluded_states", state_not_excluded, "excluded_states"),
+    ("frontline_state_quota", frontline_state_ok, "frontline_state"),
 )
 
 
 def is_eligible(h: Household, p: Pledge) -> bool:
-    return all(rule(h, p) for _, rule in RULES)
+    return all(rule(h, p) for _, rule, _ in RULES)
 
 
 def failed_criteria(h: Household, p: Pledge) -> list[str]:
     """Names of the rules that keep ``h`` out of ``p`` (empty when eligible)."""
-    return [name for name, rule in RULES if not rule(h, p)]
+    return [name for name, rule, _ in RULES if not rule(h, p)]
 
 
 def eligible_pledges(instance: Instance) -> list[tuple[int, ...]]:
     """For each household (in instance order), the indices of the pledges it may go to.
 
-    Households are many and pledges few, so the rules are evaluated once per *profile*: the
-    part of a household that any pledge's criteria can see. Two households with the same
-    profile are eligible for exactly the same pledges.
+    Households are many, while each rule reads one part of a household that takes few values
+    (a few nationalities, sizes, sets of languages): each rule is evaluated for each pledge once
+    per distinct value, on a household that has it, and the answers are spread over all.
     """
-    pledges = instance.pledges
-    nationalities = _union(p.criteria.nationalities for p in pledges)
-    excluded_vulns = _union(p.criteria.excluded_vulnerabilities for p in pledges)
-    languages = _union(p.criteria.languages for p in pledges)
-    states = frozenset(p.state for p in pledges)
-    cache: dict[tuple, tuple[int, ...]] = {}
-    result = []
-    for h in instance.households:
-        key = (
-            h.nationality if h.nationality in nationalities else None,
-            h.composition,
-            h.size,
-            h.vulnerabilities & excluded_vulns,
-            h.languages & languages,
-            h.excluded_states & states,
-            h.frontline_state,
+    households = instance.households
+    n, pledges = len(households), instance.pledges
+    if n == 0:
+        return []
+    eligible = np.ones((n, len(pledges)), dtype=bool)
+    for _, rule, part in RULES:
+        index: dict = {}
+        which = np.fromiter(
+            (index.setdefault(getattr(h, part), len(index)) for h in households), np.int64, n
         )
-        found = cache.get(key)
+        _, representative = np.unique(which, return_index=True)  # first household of each
+        for j, p in enumerate(pledges):
+            holds = np.fromiter((rule(households[i], p) for i in representative.tolist()), bool)
+            eligible[:, j] &= holds[which]
+    # Households with the same row share one tuple.
+    rows: dict[bytes, tuple[int, ...]] = {}
+    packed = np.packbits(eligible, axis=1)
+    result = []
+    for i in range(n):
+        key = packed[i].tobytes()
+        found = rows.get(key)
         if found is None:
-            found = tuple(j for j, p in enumerate(pledges) if is_eligible(h, p))
-            cache[key] = found
+            found = rows[key] = tuple(np.flatnonzero(eligible[i]).tolist())
         result.append(found)
     return result
-
-
-def _union(sets) -> frozenset[str]:
-    out: set[str] = set()
-    for s in sets:
-        out |= s
-    return frozenset(out)

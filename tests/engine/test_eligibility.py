@@ -1,4 +1,9 @@
+import dataclasses
+
+import pytest
+
 from matching.engine.eligibility import (
+    RULES,
     composition_ok,
     eligible_pledges,
     failed_criteria,
@@ -93,11 +98,26 @@ def test_failed_criteria_names_every_failing_rule_in_contract_order():
     assert not is_eligible(h, p)
 
 
-def test_eligible_pledges_matches_rule_by_rule_evaluation():
+@pytest.mark.parametrize("shape", ["standard", "strict", "large-families"])
+def test_eligible_pledges_matches_rule_by_rule_evaluation(shape):
     from matching.engine.generator import generate_instance
 
-    inst = parse_instance(generate_instance(300, seed=3))
+    inst = parse_instance(generate_instance(300, seed=3, shape=shape))
     fast = eligible_pledges(inst)
     for h, found in zip(inst.households, fast, strict=True):
         expected = tuple(j for j, p in enumerate(inst.pledges) if is_eligible(h, p))
         assert found == expected
+
+
+def test_each_rule_reads_only_the_part_it_declares():
+    # eligible_pledges evaluates a rule once per distinct value of its declared part: a rule
+    # that read anything else would be spread to households it does not hold for.
+    from matching.engine.generator import generate_instance
+
+    inst = parse_instance(generate_instance(60, seed=5, shape="strict"))
+    households = inst.households
+    for _, rule, part in RULES:
+        for a, b in zip(households, households[1:] + households[:1], strict=True):
+            mixed = dataclasses.replace(b, **{part: getattr(a, part)})
+            for p in inst.pledges:
+                assert rule(mixed, p) == rule(a, p), (rule.__name__, a.id, b.id, p.id)
