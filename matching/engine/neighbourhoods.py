@@ -1,0 +1,70 @@
+"""Small integer programs around the incumbent: searches for better solutions, not bounds.
+
+Each gives column bounds for the aggregated program (:mod:`.aggregate`) inside a margin
+restriction (``lower``/``upper`` from :func:`.solver.restrict`); the solver widens them to
+hold the incumbent and solves them exactly. The rounding neighbourhood is searched on every
+solve; the pledge blocks only when the time left under a limit is too short for the next
+margin program (the solve then ends ``feasible``, cut short by the clock).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .aggregate import AggregateModel
+
+
+def rounding_neighbourhood(model: AggregateModel, point: np.ndarray, lower, upper):
+    """RENS: every integer column held at the floor or the ceiling of its value in ``point``
+    (an LP solution). The LP leaves all but a few hundred counts integral, so the program is
+    tiny, and it rounds the fractional ones jointly where the dive rounded them one by one."""
+    integer = model.integrality.astype(bool)
+    lower = np.where(integer, np.maximum(lower, np.floor(point + 1e-6)), lower)
+    upper = np.where(integer, np.minimum(upper, np.ceil(point - 1e-6)), upper)
+    return lower, np.maximum(upper, lower)
+
+
+def pledge_blocks(model: AggregateModel, free: np.ndarray, n_pledges: int, budget: int):
+    """Sets of pledges that compete for the same households, each with at most ``budget``
+    free count columns (``free``: per column, free in the margin restriction), each pledge
+    starting one block at most.
+
+    A block starts from the pledge with the most free columns not yet in a block and takes in
+    turn the pledge sharing the most classes with it (a family both could take), while the
+    budget allows. Within a block households may move between its pledges and out of or into
+    placement; every other pledge keeps the incumbent's households.
+    """
+    y_free = free[: model.n_y]
+    pledge_of = model.y_pledge[y_free]
+    per_pledge = np.bincount(pledge_of, minlength=n_pledges)
+    shares = np.zeros((len(model.classes), n_pledges), dtype=np.int64)
+    shares[model.y_class[y_free], pledge_of] = 1
+    affinity = shares.T @ shares  # classes two pledges can both take
+    blocks: list[list[int]] = []
+    taken = np.zeros(n_pledges, dtype=bool)
+    for seed in np.argsort(-per_pledge, kind="stable").tolist():
+        if per_pledge[seed] == 0:
+            break
+        if taken[seed]:
+            continue
+        block, size = [seed], int(per_pledge[seed])
+        taken[seed] = True
+        while True:
+            score = affinity[block].sum(axis=0)
+            score[block] = -1
+            q = int(np.argmax(score))
+            if score[q] <= 0 or size + per_pledge[q] > budget:
+                break
+            block.append(q)
+            size += int(per_pledge[q])
+            taken[q] = True
+        blocks.append(block)
+    return blocks
+
+
+def block_bounds(model: AggregateModel, block: list[int], incumbent: np.ndarray, lower, upper):
+    """Bounds freeing, within ``lower``/``upper``, only the count columns of ``block``'s
+    pledges; every other count column held at the ``incumbent``'s value."""
+    held = np.zeros(len(lower), dtype=bool)
+    held[: model.n_y] = ~np.isin(model.y_pledge, block)
+    return np.where(held, incumbent, lower), np.where(held, incumbent, upper)

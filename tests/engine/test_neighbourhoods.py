@@ -1,0 +1,131 @@
+"""The small programs around the incumbent: the LP's rounding neighbourhood, blocks of pledges,
+and the programs HiGHS gets with the fixed columns taken out."""
+
+import math
+
+import numpy as np
+import pytest
+
+from matching.engine import parse_instance
+from matching.engine import solver as solver_module
+from matching.engine.aggregate import build_aggregate
+from matching.engine.classes import build_classes
+from matching.engine.generator import generate_instance
+from matching.engine.highs import make_lp, new_highs
+from matching.engine.model import feasibility_violations, prepare
+from matching.engine.naive import solve_naive
+from matching.engine.neighbourhoods import block_bounds, pledge_blocks, rounding_neighbourhood
+from matching.engine.solver import _arrays, _run_program, counts_of, full_vector
+
+
+def _lp(inst):
+    prep = prepare(inst)
+    classes = build_classes(prep)
+    model = build_aggregate(inst, classes)
+    h = new_highs()
+    h.passModel(make_lp(**_arrays(model)))
+    h.run()
+    return prep, classes, model, np.array(h.getSolution().col_value)
+
+
+def test_the_rounding_neighbourhood_holds_each_count_at_its_floor_or_ceiling():
+    inst = parse_instance(generate_instance(400, seed=3, shape="small-pledges", n_pledges=10))
+    _, _, model, point = _lp(inst)
+    lower, upper = rounding_neighbourhood(model, point, model.lower, model.upper)
+    y = slice(0, model.n_y)
+    assert np.all(lower[y] == np.floor(point[y] + 1e-6))
+    assert np.all(upper[y] == np.ceil(point[y] - 1e-6))
+    assert np.all(upper[y] - lower[y] <= 1)
+    assert np.count_nonzero(upper[y] > lower[y]) < 0.2 * model.n_y  # the LP is mostly integral
+    # The level columns (continuous) keep their bounds.
+    assert np.array_equal(lower[model.n_y :], model.lower[model.n_y :])
+    assert np.array_equal(upper[model.n_y :], model.upper[model.n_y :])
+
+
+def test_pledge_blocks_respect_the_budget_and_seed_each_pledge_once():
+    inst = parse_instance(generate_instance(1500, seed=2, shape="small-pledges"))
+    _, _, model, _ = _lp(inst)
+    free = np.ones(len(model.cost), dtype=bool)
+    per_pledge = np.bincount(model.y_pledge, minlength=len(inst.pledges))
+    budget = int(per_pledge.max()) + 50
+    blocks = pledge_blocks(model, free, len(inst.pledges), budget)
+    assert blocks
+    seeds = [block[0] for block in blocks]
+    assert len(seeds) == len(set(seeds))
+    for block in blocks:
+        assert len(block) == len(set(block))
+        assert per_pledge[block].sum() <= budget or len(block) == 1
+    # A seed never starts a second block once it was taken into one.
+    taken = set()
+    for block in blocks:
+        assert block[0] not in taken
+        taken.update(block)
+
+
+def test_a_block_moves_only_its_own_pledges_columns():
+    inst = parse_instance(generate_instance(400, seed=5, n_pledges=6))
+    prep, classes, model, _ = _lp(inst)
+    incumbent = full_vector(model, classes, counts_of(model, classes, [-1] * 400, 400))
+    lower, upper = block_bounds(model, [1, 4], incumbent, model.lower, model.upper)
+    outside = ~np.isin(model.y_pledge, [1, 4])
+    assert np.all(lower[: model.n_y][outside] == 0) and np.all(upper[: model.n_y][outside] == 0)
+    inside = ~outside
+    assert np.array_equal(upper[: model.n_y][inside], model.upper[: model.n_y][inside])
+    assert np.array_equal(upper[model.n_y :], model.upper[model.n_y :])
+
+
+def test_a_program_over_the_free_columns_has_the_whole_programs_optimum():
+    # HiGHS gets only the free columns (the fixed ones moved into the row bounds): its optimum
+    # and bound must be those of the program with every column. (The households it gives are
+    # then topped up greedily, so they are worth at least that.)
+    inst = parse_instance(generate_instance(300, seed=8, shape="small-pledges", n_pledges=8))
+    prep, classes, model, point = _lp(inst)
+    lower, upper = rounding_neighbourhood(model, point, model.lower, model.upper)
+    start = np.maximum(np.floor(point[: model.n_y] + 1e-6), 0).astype(np.int64)
+    run = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None)
+    x = full_vector(model, classes, start)
+    h = new_highs(mip_rel_gap=1e-9)
+    h.passModel(
+        make_lp(
+            **_arrays(model, np.minimum(lower, x), np.maximum(upper, x), model.row_lower),
+            integrality=model.integrality,
+        )
+    )
+    h.run()
+    assert run.solved and run.has_solution
+    assert run.bound == pytest.approx(h.getInfo().objective_function_value, rel=1e-7)
+    assert run.value >= h.getInfo().objective_function_value - 1e-6
+    assert not feasibility_violations(inst, run.assignment)
+
+
+def test_a_program_with_nothing_free_is_its_one_solution():
+    inst = parse_instance(generate_instance(200, seed=1))
+    prep, classes, model, point = _lp(inst)
+    y = np.maximum(np.floor(point[: model.n_y] + 1e-6), 0).astype(np.int64)
+    x = full_vector(model, classes, y)
+    run = _run_program(model, classes, prep, x, x, model.row_lower, y, None)
+    assert run.solved and not run.infeasible and run.free == 0
+    assert run.bound == pytest.approx(float(model.cost @ x))
+    assert run.assignment is None and run.value == -math.inf
+
+
+def test_blocks_search_the_time_a_margin_program_would_not_fit(monkeypatch):
+    # Every margin program after the first is judged too long for the time left: the solve
+    # searches blocks of pledges instead, and its result is feasible, with an honest bound.
+    monkeypatch.setattr(solver_module, "ROOT_SECONDS_PER_10K_COLUMNS", 1e9)
+    monkeypatch.setattr(solver_module, "START_TAU_REL", 1e-12)
+    inst = parse_instance(generate_instance(600, seed=4, shape="small-pledges", n_pledges=12))
+    prep = prepare(inst)
+    outcome = solver_module.solve_exact(prep, time_limit=30)
+    steps = [entry["step"] for entry in outcome.log]
+    assert steps[:3] == ["lp", "rounding", "margin-mip"]
+    assert "pledge-block" in steps
+    assert outcome.timed_out
+    assert not feasibility_violations(inst, outcome.assignment)
+    value = math.fsum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
+    assignment, _, optimal, _ = solve_naive(prep, time_limit=60, mip_rel_gap=1e-9)
+    optimum = math.fsum(prep.value(i, j) for i, j in enumerate(assignment) if j >= 0)
+    assert optimal
+    assert value <= optimum + 1e-6 <= outcome.bound + 2e-6
+    margin = next(e for e in outcome.log if e["step"] == "margin-mip")
+    assert value >= margin["value"]  # the blocks never lose what the margin program found
