@@ -47,7 +47,12 @@ from .decomposition import improve_prices, knapsack_bound, pledge_columns
 from .greedy import fill, greedy
 from .highs import is_infeasible, is_optimal, make_lp, new_highs, set_start, status_name
 from .model import UNPLACED, Prepared, Room, feasibility_violations
-from .neighbourhoods import block_bounds, pledge_blocks, rounding_neighbourhood
+from .neighbourhoods import (
+    block_bounds,
+    disagreement_neighbourhood,
+    pledge_blocks,
+    rounding_neighbourhood,
+)
 from .repack import eligible_lists, exchange, repack_all
 
 MIP_REL_GAP = 1e-7  # the contract's "optimal" is a relative gap of 1e-6; leave room for it
@@ -148,9 +153,10 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             best, best_value = run.assignment, run.value
             best_y = counts_of(model, classes, best, n_households)
 
-    # 4. The LP's rounding neighbourhood (:mod:`.neighbourhoods`): a program of a few hundred
-    # free counts, inside the first margin below, that rounds the LP's fractional counts
-    # jointly where the dive rounded them one by one (0.05-0.15 s at 10,000 households).
+    # 4. Two small programs inside the first margin below (:mod:`.neighbourhoods`), 0.05-0.3 s
+    # each at 10,000 households: the LP's rounding neighbourhood rounds its fractional counts
+    # jointly where the dive rounded them one by one; then the classes on which the incumbent
+    # and the LP disagree may go to any pledge their margin allows, the others held.
     tau = max(START_TAU_REL * abs(lp_bound), 1e-6)
     margin_lower, margin_upper, row_lower, _ = restrict(model, reduced, tau)
     if remaining() > 0:
@@ -160,6 +166,14 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         )
         take(run)
         log.append(_entry("rounding", run, started, best_value))
+    if remaining() > 0:
+        incumbent = full_vector(model, classes, best_y)
+        lower, upper = disagreement_neighbourhood(model, lp_point, incumbent, margin_lower, margin_upper)
+        run = _run_program(
+            model, classes, prep, lower, upper, row_lower, best_y, seconds_left(), search=True
+        )
+        take(run)
+        log.append(_entry("disagreement", run, started, best_value))
 
     def search_blocks() -> None:
         """Until the deadline: programs over blocks of pledges inside the first margin."""
@@ -420,7 +434,10 @@ def _run_program(
         feasible = _inside(model, lower, lower, upper, row_lower)
         value = float(model.cost @ lower) if feasible else -math.inf
         return ProgramRun("Nothing free", 0, False, feasible, not feasible, False, value)
-    h = new_highs(seconds, mip_rel_gap=MIP_REL_GAP)
+    # HiGHS's own RENS is off: its sub-program's presolve (strengthenInequalities) ran for over
+    # ten minutes past a 50 s time limit on one program (sweep seed 132, HiGHS 1.16), and
+    # the engine solves its own rounding program first.
+    h = new_highs(seconds, mip_rel_gap=MIP_REL_GAP, mip_heuristic_run_rens=False)
     # HiGHS gets only the free columns, the fixed ones moved into the row bounds: its presolve
     # would remove them anyway, more slowly.
     lp, offset = _free_part(model, lower, upper, row_lower, free_columns)

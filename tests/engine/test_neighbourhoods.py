@@ -14,7 +14,12 @@ from matching.engine.generator import generate_instance
 from matching.engine.highs import make_lp, new_highs
 from matching.engine.model import feasibility_violations, prepare
 from matching.engine.naive import solve_naive
-from matching.engine.neighbourhoods import block_bounds, pledge_blocks, rounding_neighbourhood
+from matching.engine.neighbourhoods import (
+    block_bounds,
+    disagreement_neighbourhood,
+    pledge_blocks,
+    rounding_neighbourhood,
+)
 from matching.engine.solver import _arrays, _run_program, counts_of, full_vector
 
 
@@ -74,6 +79,21 @@ def test_a_block_moves_only_its_own_pledges_columns():
     assert np.array_equal(upper[model.n_y :], model.upper[model.n_y :])
 
 
+def test_the_disagreement_neighbourhood_frees_only_the_classes_the_incumbent_moved():
+    inst = parse_instance(generate_instance(400, seed=6, n_pledges=8))
+    prep, classes, model, point = _lp(inst)
+    rounded = np.maximum(np.floor(point[: model.n_y] + 1e-6), 0).astype(np.int64)
+    incumbent = full_vector(model, classes, rounded)
+    lower, upper = disagreement_neighbourhood(model, point, incumbent, model.lower, model.upper)
+    moved = np.unique(model.y_class[np.abs(incumbent[: model.n_y] - point[: model.n_y]) > 1e-6])
+    assert len(moved) > 0
+    in_moved = np.isin(model.y_class, moved)
+    y_lower, y_upper = lower[: model.n_y], upper[: model.n_y]
+    assert np.array_equal(y_upper[in_moved], model.upper[: model.n_y][in_moved])
+    assert np.array_equal(y_lower[~in_moved], incumbent[: model.n_y][~in_moved])
+    assert np.array_equal(y_upper[~in_moved], incumbent[: model.n_y][~in_moved])
+
+
 def test_a_program_over_the_free_columns_has_the_whole_programs_optimum():
     # HiGHS gets only the free columns (the fixed ones moved into the row bounds): its optimum
     # and bound must be those of the program with every column. (The households it gives are
@@ -118,7 +138,7 @@ def test_blocks_search_the_time_a_margin_program_would_not_fit(monkeypatch):
     prep = prepare(inst)
     outcome = solver_module.solve_exact(prep, time_limit=30)
     steps = [entry["step"] for entry in outcome.log]
-    assert steps[:3] == ["lp", "rounding", "margin-mip"]
+    assert steps[:4] == ["lp", "rounding", "disagreement", "margin-mip"]
     assert "pledge-block" in steps
     assert outcome.timed_out
     assert not feasibility_violations(inst, outcome.assignment)
