@@ -61,8 +61,8 @@ FULL_MODEL_SHARE = 0.5
 # HiGHS checks its time limit between phases, not inside its root cut rounds, so a program
 # started with too little time left overruns the limit (measured at 10,000 households: 0.7 s
 # left, 1.6 s taken by a program of 11,919 free columns; roots take 1.1-1.6 s per 10,000 free
-# columns). After the first, a program starts only with this much time per 10,000 free columns,
-# counting the reserve kept at the end of the limit.
+# columns). A margin program or a block starts only with this much time per 10,000 free
+# columns, counting the reserve kept at the end of the limit.
 ROOT_SECONDS_PER_10K_COLUMNS = 1.5
 # Dive rounds: a count, not a clock (the result must not depend on the machine's speed). Ten
 # rounds settle most split households; more cost more than the margin programs they save.
@@ -175,14 +175,20 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         take(run)
         log.append(_entry("disagreement", run, started, best_value))
 
+    def root_fits(free_columns: int) -> bool:
+        """Whether the time left (with the reserve) holds a program's root (see above)."""
+        return remaining() + reserve >= ROOT_SECONDS_PER_10K_COLUMNS * free_columns / 1e4
+
     def search_blocks() -> None:
         """Until the deadline: programs over blocks of pledges inside the first margin."""
         free = margin_upper > margin_lower
         for block in pledge_blocks(model, free, len(prep.instance.pledges), BLOCK_COLUMNS):
-            if remaining() <= 0:
-                break
             incumbent = full_vector(model, classes, best_y)
             lower, upper = block_bounds(model, block, incumbent, margin_lower, margin_upper)
+            if remaining() <= 0:
+                break
+            if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
+                continue  # the blocks get smaller
             run = _run_program(
                 model, classes, prep, lower, upper, row_lower, best_y, seconds_left(), search=True
             )
@@ -194,7 +200,6 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     # better incumbent); once column generation has run, the rest around ``L``'s.
     reference, slack = lp_bound, None
     timed_out = False
-    programs_run = 0
 
     def proven() -> bool:  # within the contract's 1e-6, with room to spare
         return bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9)
@@ -210,7 +215,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             # reduced-cost fixing from our incumbent, plus cuts).
             lower, upper, row_lower, restricted = model.lower, model.upper, model.row_lower, False
             free = model.n_y
-        if programs_run and remaining() + reserve < ROOT_SECONDS_PER_10K_COLUMNS * free / 1e4:
+        if not root_fits(free):
             # Not enough time left for this program's root (see above): search blocks instead.
             timed_out = True
             search_blocks()
@@ -219,7 +224,6 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         run = _run_program(
             model, classes, prep, lower, upper, row_lower, best_y, seconds_left(), widen=restricted
         )
-        programs_run += 1
         take(run)
         if run.solved:
             restricted_bound = run.bound
