@@ -3,8 +3,8 @@
 Each gives column bounds for the aggregated program (:mod:`.aggregate`) inside a margin
 restriction (``lower``/``upper`` from :func:`.solver.restrict`); the solver widens them to
 hold the incumbent and solves them exactly. The rounding and disagreement neighbourhoods are
-searched on every solve; the pledge blocks only when the time left under a limit is too short for the next
-margin program (the solve then ends ``feasible``, cut short by the clock).
+searched on every solve; the pledge blocks only when the time left under a limit is too short
+for the next margin program (the solve then ends ``feasible``, cut short by the clock).
 """
 
 from __future__ import annotations
