@@ -32,9 +32,7 @@ def disagreement_neighbourhood(model: AggregateModel, point: np.ndarray, incumbe
     y = slice(0, model.n_y)
     disputed = np.zeros(len(model.classes), dtype=bool)
     disputed[model.y_class[np.abs(incumbent[y] - point[y]) > 1e-6]] = True
-    held = np.zeros(len(lower), dtype=bool)
-    held[y] = ~disputed[model.y_class]
-    return np.where(held, incumbent, lower), np.where(held, incumbent, upper)
+    return _hold_counts(model, ~disputed[model.y_class], incumbent, lower, upper)
 
 
 def pledge_blocks(model: AggregateModel, free: np.ndarray, n_pledges: int, budget: int):
@@ -78,6 +76,11 @@ def pledge_blocks(model: AggregateModel, free: np.ndarray, n_pledges: int, budge
 def block_bounds(model: AggregateModel, block: list[int], incumbent: np.ndarray, lower, upper):
     """Bounds freeing, within ``lower``/``upper``, only the count columns of ``block``'s
     pledges; every other count column held at the ``incumbent``'s value."""
-    held = np.zeros(len(lower), dtype=bool)
-    held[: model.n_y] = ~np.isin(model.y_pledge, block)
-    return np.where(held, incumbent, lower), np.where(held, incumbent, upper)
+    return _hold_counts(model, ~np.isin(model.y_pledge, block), incumbent, lower, upper)
+
+
+def _hold_counts(model: AggregateModel, held: np.ndarray, incumbent, lower, upper):
+    """``lower``/``upper`` with the count columns marked in ``held`` fixed at the incumbent's."""
+    fixed = np.zeros(len(lower), dtype=bool)
+    fixed[: model.n_y] = held
+    return np.where(fixed, incumbent, lower), np.where(fixed, incumbent, upper)

@@ -186,10 +186,10 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         """Until the deadline: programs over blocks of pledges inside the first margin."""
         free = margin_upper > margin_lower
         for block in pledge_blocks(model, free, len(prep.instance.pledges), BLOCK_COLUMNS):
-            incumbent = full_vector(model, classes, best_y)
-            lower, upper = block_bounds(model, block, incumbent, margin_lower, margin_upper)
             if remaining() <= 0:
                 break
+            incumbent = full_vector(model, classes, best_y)
+            lower, upper = block_bounds(model, block, incumbent, margin_lower, margin_upper)
             if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
                 continue  # the blocks get smaller
             search("pledge-block", lower, upper)
@@ -238,16 +238,12 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         else:
             bound = min(bound, restricted_bound)
         log.append(
-            {
-                "step": "margin-mip",
+            _entry("margin-mip", run, started, best_value)
+            | {
                 "around": "D" if slack is None else "L",
                 "tau": tau,
-                "free_columns": run.free,
                 "restricted": restricted,
                 "started_from_incumbent": run.started_from_incumbent,
-                "status": run.status,
-                "seconds": time.perf_counter() - started,
-                "value": best_value,
                 "bound": bound,
             }
         )
@@ -284,7 +280,9 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     return Outcome(best, max(bound, best_value), timed_out=timed_out, log=log)
 
 
-def dive(h, model: AggregateModel, x: np.ndarray, deadline: float, evaluate=None, rounds=DIVE_ROUNDS):
+def dive(
+    h, model: AggregateModel, x: np.ndarray, deadline: float, evaluate=None, rounds=DIVE_ROUNDS
+):
     """Integral counts near the LP optimum (a dive).
 
     Each round looks at the fractional counts: in each class, the one with the largest
@@ -436,7 +434,15 @@ def _run_program(
     if not free_columns.any():  # HiGHS calls an empty model "Empty", feasible or not
         feasible = _inside(model, lower, lower, upper, row_lower)
         value = float(model.cost @ lower) if feasible else -math.inf
-        return ProgramRun("Nothing free", 0, False, feasible, not feasible, False, value)
+        return ProgramRun(
+            status="Nothing free",
+            free=0,
+            started_from_incumbent=False,
+            solved=feasible,
+            infeasible=not feasible,
+            has_solution=False,
+            bound=value,  # its one solution, already the incumbent's counts
+        )
     # HiGHS's own RENS is off: its sub-program's presolve (strengthenInequalities) ran for over
     # ten minutes past a 50 s time limit on one program (sweep seed 132, HiGHS 1.16), and
     # the engine solves its own rounding program first.
@@ -581,7 +587,10 @@ def counts_of(
     model: AggregateModel, classes: list[HouseholdClass], assignment: list[int], n: int
 ) -> np.ndarray:
     """Per y column: how many households of its class the assignment sends to its pledge."""
-    column = {(int(c), int(j)): k for k, (c, j) in enumerate(zip(model.y_class, model.y_pledge, strict=True))}
+    column = {
+        (int(c), int(j)): k
+        for k, (c, j) in enumerate(zip(model.y_class, model.y_pledge, strict=True))
+    }
     y = np.zeros(model.n_y, dtype=np.int64)
     for c, cls in enumerate(classes):
         for i in cls.members:
@@ -664,4 +673,6 @@ def assignment_value(prep: Prepared, assignment: list[int]) -> float:
 
 def trivial_bound(prep: Prepared) -> float:
     """Every household in its best pledge, ignoring places: a (weak) upper bound."""
-    return math.fsum(max(0.0, prep.base[i] + max(bonus)) for i, bonus in enumerate(prep.bonus) if bonus)
+    return math.fsum(
+        max(0.0, prep.base[i] + max(bonus)) for i, bonus in enumerate(prep.bonus) if bonus
+    )
