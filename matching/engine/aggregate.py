@@ -48,6 +48,22 @@ class AggregateModel:
     index: np.ndarray
     values: np.ndarray
     n_rows: int
+    # Built on first use by :func:`household_columns`.
+    column_of_pair: np.ndarray | None = None  # classes x pledges: y column, -1 for none
+    class_of: np.ndarray | None = None  # per household: its class, -1 for none
+
+
+def household_columns(model: AggregateModel, n_households: int):
+    """Per household its class, and per (class, pledge) its y column (-1 where none)."""
+    if model.column_of_pair is None:
+        n_pledges = int(model.y_pledge.max()) + 1 if model.n_y else 0
+        pairs = np.full((len(model.classes), n_pledges), -1, dtype=np.int64)
+        pairs[model.y_class, model.y_pledge] = np.arange(model.n_y)
+        class_of = np.full(n_households, -1, dtype=np.int64)
+        for c, cls in enumerate(model.classes):
+            class_of[cls.members] = c
+        model.column_of_pair, model.class_of = pairs, class_of
+    return model.class_of, model.column_of_pair
 
 
 def build_aggregate(instance: Instance, classes: list[HouseholdClass]) -> AggregateModel:

@@ -67,23 +67,25 @@ class PledgeColumns:
 
 def pledge_columns(model: AggregateModel, n_pledges: int) -> list[PledgeColumns]:
     n_classes = len(model.classes)
+    # A y column's entries are its class row, its pledge's capacity row, then its quota row
+    # when the pledge has quotas.
+    y_starts = model.starts[: model.n_y]
+    has_quota = np.diff(model.starts[: model.n_y + 1]) > 2
+    quota_row_of = np.where(has_quota, model.index[np.where(has_quota, y_starts + 2, 0)], -1)
     out = []
     for j in range(n_pledges):
         columns = np.flatnonzero(model.y_pledge == j)
-        quota_rows: list[int] = []
-        group = np.full(len(columns), -1, dtype=np.int64)
-        for t, k in enumerate(columns):
-            rows = model.index[model.starts[k] + 2 : model.starts[k + 1]]
-            if len(rows):
-                row = int(rows[0])
-                if row not in quota_rows:
-                    quota_rows.append(row)
-                group[t] = quota_rows.index(row)
+        rows = quota_row_of[columns]
+        found, first = np.unique(rows[rows >= 0], return_index=True)
+        quota_rows = [int(r) for r in found[np.argsort(first, kind="stable")]]  # as first met
+        position = np.full(model.n_rows + 1, -1, dtype=np.int64)  # the last: no quota row
+        position[quota_rows] = np.arange(len(quota_rows))
+        group = position[rows]
         out.append(
             PledgeColumns(
                 columns=columns,
                 classes=model.y_class[columns],
-                size=model.values[model.starts[columns] + 1].astype(np.int64),
+                size=model.values[y_starts[columns] + 1].astype(np.int64),
                 count=model.upper[columns].astype(np.int64),
                 bonus=model.cost[columns],
                 group=group,

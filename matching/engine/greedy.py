@@ -39,12 +39,10 @@ def fill(prep: Prepared, assignment: list[int], room: Room, order: Iterable[int]
     ``room`` must already account for the households placed in ``assignment``.
     Ties between pledges go to the one with more places left, then to the lower index.
     """
-    sizes = [h.size for h in prep.instance.households]
-    smallest = min(sizes, default=0)
-    for n, i in enumerate(order):
-        if n % 256 == 0 and max(room.capacity, default=0) < smallest:
-            break  # every pledge is full
-        if assignment[i] != UNPLACED:
+    # Places only get fewer: a household with no room anywhere now never gets any.
+    candidate = room.fits_somewhere(prep)
+    for i in order:
+        if assignment[i] != UNPLACED or not candidate[i]:
             continue
         best = UNPLACED
         best_key = None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .eligibility import eligible_pledges, failed_criteria
 from .instance import Instance
 from .scoring import base_value, tie_bonus
@@ -21,10 +23,42 @@ class Prepared:
     eligible: list[tuple[int, ...]]  # per household: eligible pledge indices, ascending
     base: list[float]  # per household: value without the pledge-dependent ties
     bonus: list[tuple[float, ...]]  # per household: tie bonus for each eligible pledge
+    arrays: HouseholdArrays | None = None  # built on first use by household_arrays()
 
     def value(self, i: int, j: int) -> float:
         k = self.eligible[i].index(j)
         return self.base[i] + self.bonus[i][k]
+
+
+@dataclass(slots=True)
+class HouseholdArrays:
+    """The households as arrays, for checks over all of them at once."""
+
+    size: np.ndarray  # persons per household
+    front: np.ndarray  # index of the household's frontline state in ``states``
+    states: dict[str, int]
+    eligible: np.ndarray  # households x pledges: whether the household meets the criteria
+    value: np.ndarray  # households x pledges: the household's value there (0 where not eligible)
+
+
+def household_arrays(prep: Prepared) -> HouseholdArrays:
+    if prep.arrays is None:
+        households = prep.instance.households
+        states = {s: k for k, s in enumerate(sorted({h.frontline_state for h in households}))}
+        eligible = np.zeros((len(households), len(prep.instance.pledges)), dtype=bool)
+        rows = np.repeat(np.arange(len(households)), [len(e) for e in prep.eligible])
+        columns = [j for e in prep.eligible for j in e]
+        eligible[rows, columns] = True
+        value = np.zeros(eligible.shape)
+        value[rows, columns] = [b + prep.base[i] for i, bonus in enumerate(prep.bonus) for b in bonus]
+        prep.arrays = HouseholdArrays(
+            size=np.array([h.size for h in households], dtype=np.int64),
+            front=np.array([states[h.frontline_state] for h in households], dtype=np.int64),
+            states=states,
+            eligible=eligible,
+            value=value,
+        )
+    return prep.arrays
 
 
 def prepare(instance: Instance) -> Prepared:
@@ -67,6 +101,18 @@ class Room:
         self.capacity[j] += h.size
         if self.quota[j]:
             self.quota[j][h.frontline_state] += h.size
+
+    def fits_somewhere(self, prep: Prepared) -> np.ndarray:
+        """Per household: whether some pledge whose criteria it meets has room for it now."""
+        a = household_arrays(prep)
+        limit = np.array(self.capacity, dtype=np.float64)[:, None].repeat(len(a.states), axis=1)
+        for j, quota in enumerate(self.quota):
+            if quota:  # a state without a quota here has no places here
+                limit[j] = np.minimum(limit[j], 0)
+                for state, left in quota.items():
+                    if state in a.states:
+                        limit[j, a.states[state]] = min(self.capacity[j], left)
+        return (a.eligible & (a.size[:, None] <= limit[:, a.front].T)).any(axis=1)
 
 
 def feasibility_violations(instance: Instance, assignment: list[int]) -> list[str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .knapsack import pack
-from .model import UNPLACED, Prepared, Room
+from .model import UNPLACED, Prepared, Room, household_arrays
 
 # A pledge of more places than this is repacked over a window only: its least valuable
 # households (per person) of at least WINDOW_PERSONS persons, and its places left, are packed
@@ -44,23 +44,22 @@ class PledgeCandidates:
 
 def eligible_lists(prep: Prepared) -> list[PledgeCandidates]:
     """Per pledge: its eligible households, in index order, with their values there."""
-    instance = prep.instance
-    members: list[list[int]] = [[] for _ in instance.pledges]
-    values: list[list[float]] = [[] for _ in instance.pledges]
-    for i, pledges in enumerate(prep.eligible):
-        for k, j in enumerate(pledges):
-            members[j].append(i)
-            values[j].append(prep.base[i] + prep.bonus[i][k])
-    sizes = np.array([h.size for h in instance.households], dtype=np.int64)
-    fronts = [h.frontline_state for h in instance.households]
+    a = household_arrays(prep)
     out = []
-    for j, pledge in enumerate(instance.pledges):
-        households = np.array(members[j], dtype=np.int64)
+    for j, pledge in enumerate(prep.instance.pledges):
+        households = np.flatnonzero(a.eligible[:, j])
         keys = sorted(pledge.quotas)
-        group = np.array([keys.index(fronts[i]) for i in members[j]] if keys else [-1] * len(members[j]),
-                         dtype=np.int64)
+        group = np.full(len(households), -1, dtype=np.int64)
+        if keys:  # every eligible household's state has a quota here (eligibility checks it)
+            state_group = np.full(len(a.states), -1, dtype=np.int64)
+            for g, key in enumerate(keys):
+                if key in a.states:
+                    state_group[a.states[key]] = g
+            group = state_group[a.front[households]]
         limits = [min(pledge.capacity, pledge.quotas[key]) for key in keys]
-        out.append(PledgeCandidates(households, np.array(values[j]), sizes[households], group, limits))
+        out.append(
+            PledgeCandidates(households, a.value[households, j], a.size[households], group, limits)
+        )
     return out
 
 
@@ -214,11 +213,12 @@ def exchange(
             repack(state, j, eligible_for[j], from_others=True)
     trial = state.pledge.tolist()
     repack_all(prep, trial, eligible_for, deadline=deadline)
+    room = _room_of(instance, trial)
     order = sorted(
-        (i for i in range(len(trial)) if trial[i] == UNPLACED and prep.eligible[i]),
+        (int(i) for i in np.flatnonzero(room.fits_somewhere(prep)) if trial[i] == UNPLACED),
         key=lambda i: (-prep.base[i] - max(prep.bonus[i]), households[i].id),
     )
-    fill(prep, trial, _room_of(instance, trial), order)
+    fill(prep, trial, room, order)
     return trial
 
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .aggregate import AggregateModel, build_aggregate
+from .aggregate import AggregateModel, build_aggregate, household_columns
 from .classes import HouseholdClass, build_classes
 from .decomposition import improve_prices, knapsack_bound, pledge_columns
 from .greedy import fill, greedy
@@ -587,16 +587,10 @@ def counts_of(
     model: AggregateModel, classes: list[HouseholdClass], assignment: list[int], n: int
 ) -> np.ndarray:
     """Per y column: how many households of its class the assignment sends to its pledge."""
-    column = {
-        (int(c), int(j)): k
-        for k, (c, j) in enumerate(zip(model.y_class, model.y_pledge, strict=True))
-    }
-    y = np.zeros(model.n_y, dtype=np.int64)
-    for c, cls in enumerate(classes):
-        for i in cls.members:
-            if assignment[i] != UNPLACED:
-                y[column[c, assignment[i]]] += 1
-    return y
+    class_of, column_of_pair = household_columns(model, n)
+    pledge = np.asarray(assignment, dtype=np.int64)
+    placed = np.flatnonzero(pledge != UNPLACED)
+    return np.bincount(column_of_pair[class_of[placed], pledge[placed]], minlength=model.n_y)
 
 
 def full_vector(model: AggregateModel, classes: list[HouseholdClass], y: np.ndarray):
@@ -633,7 +627,7 @@ def assignment_from_counts(
         next_member[c] += take
     room = _repair(prep, assignment)
     order = sorted(
-        (i for i in range(n) if assignment[i] == UNPLACED and prep.eligible[i]),
+        (int(i) for i in np.flatnonzero(room.fits_somewhere(prep)) if assignment[i] == UNPLACED),
         key=lambda i: (-prep.base[i] - max(prep.bonus[i]), prep.instance.households[i].id),
     )
     fill(prep, assignment, room, order)
