@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 
 import highspy
 import numpy as np
@@ -93,3 +94,22 @@ def set_start(h: highspy.Highs, x: np.ndarray) -> None:
     solution.col_value = list(map(float, x))
     solution.value_valid = True
     h.setSolution(solution)
+
+
+def run_within(h: highspy.Highs, seconds: float | None) -> bool:
+    """``h.run()``, waiting for it at most ``seconds`` (None: until it ends); whether it ended.
+
+    HiGHS checks its own time limit only between the phases of a MIP; one round of root cuts
+    can take a second and more, so a program started near its limit can end well past it.
+    The run goes to a worker thread (HiGHS releases the GIL); one still running after
+    ``seconds`` is left to end on its own, shortly after (at its own time limit), and its
+    result is not read. The thread is not a daemon: the interpreter waits for it at exit
+    rather than unloading HiGHS under it.
+    """
+    if seconds is None:
+        h.run()
+        return True
+    worker = threading.Thread(target=h.run, name="highs-run")
+    worker.start()
+    worker.join(max(0.0, seconds))
+    return not worker.is_alive()

@@ -45,7 +45,15 @@ from .aggregate import AggregateModel, build_aggregate, household_columns
 from .classes import HouseholdClass, build_classes
 from .decomposition import improve_prices, knapsack_bound, pledge_columns
 from .greedy import fill, greedy
-from .highs import is_infeasible, is_optimal, make_lp, new_highs, set_start, status_name
+from .highs import (
+    is_infeasible,
+    is_optimal,
+    make_lp,
+    new_highs,
+    run_within,
+    set_start,
+    status_name,
+)
 from .model import UNPLACED, Prepared, Room, feasibility_violations
 from .neighbourhoods import (
     block_bounds,
@@ -59,12 +67,13 @@ MIP_REL_GAP = 1e-7  # the contract's "optimal" is a relative gap of 1e-6; leave 
 START_TAU_REL = 5e-6
 FULL_MODEL_SHARE = 0.5
 # HiGHS checks its time limit between phases, not inside its root cut rounds, so a program
-# started with too little time left overruns the limit (measured at 10,000 households: 0.7 s
-# left, 1.6 s taken by a program of 11,919 free columns; a first program started at 1.9 s with
-# 16,007 free columns took 2.2 s of a 3 s limit). A margin program or a block starts only with
-# this much time per 10,000 free columns, counting the reserve kept at the end of the limit:
-# with 1.0, 61 instances solved in 3 s ended within 2.84 s; 1.5 skipped first programs that
-# would have ended in time (15-17 of 21 instances met the targets instead of 18).
+# started with too little time left would end past the limit (at 10,000 households a first
+# program started at 1.9 s with 16,007 free columns took 2.2 s of a 3 s limit; one round of
+# root cuts can take a second and more). So no program is waited for past the deadline plus
+# half the reserve (:func:`.highs.run_within`), and a margin program or a block starts only
+# with this much time per 10,000 free columns (counting the reserve), since one left running
+# rarely reports anything: blocks that fit are searched instead. 0.5 and 1.5 did no better
+# than 1.0 on 24 instances (14-15 met the targets with each).
 ROOT_SECONDS_PER_10K_COLUMNS = 1.0
 # Dive rounds: a count, not a clock (the result must not depend on the machine's speed). Ten
 # rounds settle most split households; more cost more than the margin programs they save.
@@ -149,6 +158,9 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     def seconds_left():
         return None if time_limit is None else remaining()
 
+    def wait_left():  # HiGHS may use half the reserve before it is left running
+        return None if time_limit is None else remaining() + reserve / 2
+
     def take(run: ProgramRun) -> None:
         nonlocal best, best_value, best_y
         if run.value > best_value:
@@ -164,7 +176,8 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
 
     def search(step: str, lower, upper) -> None:
         run = _run_program(
-            model, classes, prep, lower, upper, model.row_lower, best_y, seconds_left(), search=True
+            model, classes, prep, lower, upper, model.row_lower, best_y, seconds_left(),
+            search=True, wait=wait_left(),
         )
         take(run)
         log.append(_entry(step, run, started, best_value))
@@ -221,7 +234,8 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             break
         value_before = best_value
         run = _run_program(
-            model, classes, prep, lower, upper, row_lower, best_y, seconds_left(), widen=restricted
+            model, classes, prep, lower, upper, row_lower, best_y, seconds_left(),
+            widen=restricted, wait=wait_left(),
         )
         take(run)
         if run.solved:
@@ -410,10 +424,13 @@ class ProgramRun:
 
 
 def _run_program(
-    model, classes, prep, lower, upper, row_lower, best_y, seconds, widen=True, search=False
+    model, classes, prep, lower, upper, row_lower, best_y, seconds, widen=True, search=False,
+    wait=None,
 ) -> ProgramRun:
     """Solve the aggregated program within the column bounds ``lower``/``upper`` from the
-    incumbent's counts ``best_y``, for at most ``seconds`` (None: no limit). With ``widen``, the
+    incumbent's counts ``best_y``, for at most ``seconds`` (None: no limit); HiGHS is waited for
+    at most ``wait`` seconds (None: until it ends), and a run still going then is left with
+    the best solution it had reported (see :func:`.highs.run_within`). With ``widen``, the
     bounds are first widened to hold the incumbent, so that it is a feasible start (a
     restriction then only grows). A ``search`` (a neighbourhood, which proves nothing) also
     holds the levels of every class whose counts are all held at the incumbent's: they could
@@ -454,7 +471,26 @@ def _run_program(
     started_from_incumbent = _inside(model, start_x, lower, upper, row_lower)
     if started_from_incumbent:
         set_start(h, start_x[free_columns])
-    h.run()
+    reported = {}  # the latest better solution HiGHS found: all a run left running gives
+
+    def keep(event):
+        reported["x"] = np.array(event.data_out.mip_solution, dtype=np.float64)
+
+    h.cbMipImprovingSolution.subscribe(keep)
+    if not run_within(h, wait):
+        found = reported.get("x")
+        run = ProgramRun(
+            status="Left running at the deadline",
+            free=int(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])),
+            started_from_incumbent=bool(started_from_incumbent),
+            solved=False,
+            infeasible=False,
+            has_solution=found is not None,
+            bound=math.inf,  # not read: the run goes on
+        )
+        if found is not None:
+            run.assignment, run.value = _households(prep, model, classes, lower, free_columns, found)
+        return run
     info = h.getInfo()
     run = ProgramRun(
         status=status_name(h),
@@ -466,12 +502,18 @@ def _run_program(
         bound=info.mip_dual_bound + offset,
     )
     if run.has_solution:
-        x = lower.copy()
-        x[free_columns] = h.getSolution().col_value
-        y = np.maximum(np.rint(x[: model.n_y]).astype(np.int64), 0)
-        run.assignment = assignment_from_counts(prep, model, classes, y)
-        run.value = assignment_value(prep, run.assignment)
+        free_values = np.asarray(h.getSolution().col_value)
+        run.assignment, run.value = _households(prep, model, classes, lower, free_columns, free_values)
     return run
+
+
+def _households(prep, model, classes, lower, free_columns, free_values):
+    """The households, and their value, for a solution of a program over ``free_columns``."""
+    x = lower.copy()
+    x[free_columns] = free_values
+    y = np.maximum(np.rint(x[: model.n_y]).astype(np.int64), 0)
+    assignment = assignment_from_counts(prep, model, classes, y)
+    return assignment, assignment_value(prep, assignment)
 
 
 def _free_part(model: AggregateModel, lower, upper, row_lower, free):

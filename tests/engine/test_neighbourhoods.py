@@ -2,6 +2,8 @@
 and the programs HiGHS gets with the fixed columns taken out."""
 
 import math
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -150,3 +152,41 @@ def test_blocks_search_the_time_a_margin_program_would_not_fit(monkeypatch):
     assert optimal
     assert value <= optimum + 1e-6 <= outcome.bound + 2e-6
     assert value >= outcome.log[2]["value"]  # the blocks never lose what came before
+
+
+def _wait_for_runs_left_running():
+    for thread in threading.enumerate():
+        if thread.name == "highs-run":
+            thread.join(60)
+
+
+def test_a_program_still_running_at_its_wait_is_left_with_what_it_reported():
+    # HiGHS checks its time limit only between phases: the engine waits for it no longer than
+    # ``wait`` and keeps the last solution HiGHS reported, without reading a bound from a run
+    # that goes on. Here the whole program, whose root takes far longer than 1 ms (HiGHS's own
+    # limit, 2 s, ends the run left going).
+    inst = parse_instance(generate_instance(2000, seed=3, shape="small-pledges"))
+    prep, classes, model, point = _lp(inst)
+    start = np.maximum(np.floor(point[: model.n_y] + 1e-6), 0).astype(np.int64)
+    began = time.perf_counter()
+    run = _run_program(
+        model, classes, prep, model.lower, model.upper, model.row_lower, start, 2, wait=0.001
+    )
+    waited = time.perf_counter() - began
+    _wait_for_runs_left_running()
+    assert run.status == "Left running at the deadline"
+    assert not run.solved and not run.infeasible and run.bound == math.inf
+    assert waited < 1.0  # the run itself goes on to HiGHS's limit, 2 s
+    if run.has_solution:  # whatever HiGHS had reported by then is a feasible placement
+        assert not feasibility_violations(inst, run.assignment)
+
+
+def test_a_program_that_ends_in_its_wait_is_read_as_usual():
+    inst = parse_instance(generate_instance(300, seed=8, shape="small-pledges", n_pledges=8))
+    prep, classes, model, point = _lp(inst)
+    lower, upper = rounding_neighbourhood(model, point, model.lower, model.upper)
+    start = np.maximum(np.floor(point[: model.n_y] + 1e-6), 0).astype(np.int64)
+    waited = _run_program(model, classes, prep, lower, upper, model.row_lower, start, 60, wait=60)
+    unlimited = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None)
+    assert waited.solved and waited.status == unlimited.status
+    assert waited.value == unlimited.value and waited.assignment == unlimited.assignment
