@@ -26,6 +26,7 @@ smallest is kept.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -175,9 +176,11 @@ def improve_prices(
     start: Tightened,
     deadline: float = math.inf,
     basis=None,
+    stop: threading.Event | None = None,
 ) -> Tightened:
     """Column generation from ``start`` (:func:`knapsack_bound`) over its knapsack pledges:
-    the smallest ``L`` found, and its prices. ``basis`` is the LP's, to start the master."""
+    the smallest ``L`` found, and its prices. ``basis`` is the LP's, to start the master.
+    Ends early at ``deadline`` or, between rounds, once ``stop`` is set."""
     n_classes = len(model.classes)
     chosen = start.knapsack_pledges
     best, centre = start.bound, start.prices.copy()
@@ -215,7 +218,7 @@ def improve_prices(
     # the master's, which are erratic while the master knows few packings. A packing found
     # there enters the master when it is worth more than the master's prices say.
     rounds = 0
-    while rounds < MAX_ROUNDS and time.perf_counter() < deadline:
+    while rounds < MAX_ROUNDS and time.perf_counter() < deadline and not (stop and stop.is_set()):
         if not math.isinf(deadline):
             h.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
         h.run()
