@@ -1,0 +1,77 @@
+"""Column generation beside the first margin program: the worker thread, its stop, its bound."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from matching.engine import parse_instance
+from matching.engine import solver as solver_module
+from matching.engine.aggregate import build_aggregate
+from matching.engine.classes import build_classes
+from matching.engine.decomposition import improve_prices, knapsack_bound, pledge_columns
+from matching.engine.generator import generate_instance
+from matching.engine.highs import make_lp, new_highs
+from matching.engine.model import prepare
+from matching.engine.solver import Beside, _arrays, price_vector
+
+
+def test_beside_gives_the_value_or_the_error_of_its_function():
+    assert Beside(lambda a, b, stop: a + b, 2, 3).result(None) == 5
+
+    def fails(stop):
+        raise ValueError("broken")
+
+    with pytest.raises(ValueError, match="broken"):
+        Beside(fails).result(None)
+
+
+def test_beside_not_done_in_time_gives_none_and_is_told_to_stop():
+    release = threading.Event()
+
+    def waits(stop):
+        release.wait(30)
+        return stop.is_set()
+
+    beside = Beside(waits)
+    assert beside.result(0.01) is None
+    assert beside.stop.is_set()
+    release.set()
+    beside._thread.join(30)
+    assert beside._value is True  # it saw the stop
+
+
+def _start(seed=4):
+    inst = parse_instance(generate_instance(1500, seed=seed, shape="small-pledges"))
+    model = build_aggregate(inst, build_classes(prepare(inst)))
+    h = new_highs(presolve="off")
+    h.passModel(make_lp(**_arrays(model)))
+    h.run()
+    pledges = pledge_columns(model, len(inst.pledges))
+    start = knapsack_bound(model, pledges, price_vector(model, np.asarray(h.getSolution().row_dual)))
+    return model, pledges, start, h.getBasis()
+
+
+def test_column_generation_told_to_stop_runs_no_round():
+    model, pledges, start, basis = _start()
+    assert start.knapsack_pledges  # small pledges the LP fills with fractions
+    stopped = threading.Event()
+    stopped.set()
+    assert improve_prices(model, pledges, start, basis=basis, stop=stopped) is start
+    assert improve_prices(model, pledges, start, basis=basis).rounds > 0
+
+
+def test_the_bound_of_column_generation_counts_when_the_time_runs_out(monkeypatch):
+    # No margin program fits (roots judged to need 3,000 s per 10,000 columns): the solve ends
+    # on the clock after searching blocks, and the bound is still column generation's L.
+    monkeypatch.setattr(solver_module, "ROOT_SECONDS_PER_10K_COLUMNS", 3000.0)
+    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
+    prep = prepare(inst)
+    outcome = solver_module.solve_exact(prep, time_limit=30)
+    generation = [e for e in outcome.log if e["step"] == "column-generation"]
+    assert outcome.timed_out and "margin-mip" not in [e["step"] for e in outcome.log]
+    assert len(generation) == 1 and generation[0]["rounds"] > 0
+    assert outcome.bound <= outcome.log[0]["knapsack_bound"]
+    assert outcome.bound == pytest.approx(generation[0]["bound"])
+    model, pledges, start, basis = _start()
+    assert generation[0]["bound"] == pytest.approx(improve_prices(model, pledges, start, basis=basis).bound)
