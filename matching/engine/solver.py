@@ -71,7 +71,7 @@ FULL_MODEL_SHARE = 0.5
 # started with too little time left would end past the limit (at 10,000 households a first
 # program started at 1.9 s with 16,007 free columns took 2.2 s of a 3 s limit; one round of
 # root cuts can take a second and more). So no program is waited for past the deadline plus
-# half the reserve (:func:`.highs.run_within`), and a margin program or a block starts only
+# a quarter of the reserve (:func:`.highs.run_within`), and a margin program or a block starts only
 # with this much time per 10,000 free columns (counting the reserve), since one left running
 # rarely reports anything: blocks that fit are searched instead. 0.5 and 1.5 did no better
 # than 1.0 on 24 instances (14-15 met the targets with each).
@@ -159,8 +159,8 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     def seconds_left():
         return None if time_limit is None else remaining()
 
-    def wait_left():  # HiGHS may use half the reserve before it is left running
-        return None if time_limit is None else remaining() + reserve / 2
+    def wait_left():  # HiGHS may use a quarter of the reserve before it is left running
+        return None if time_limit is None else remaining() + reserve / 4
 
     def take(run: ProgramRun) -> None:
         nonlocal best, best_value, best_y
