@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .aggregate import AggregateModel
-from .highs import is_optimal, make_lp, new_highs
+from .highs import is_optimal, make_lp, new_highs, set_time_left
 from .knapsack import pack
 
 # Rounds of column generation: a count, not a clock, so the result does not depend on the
@@ -220,7 +220,7 @@ def improve_prices(
     rounds = 0
     while rounds < MAX_ROUNDS and time.perf_counter() < deadline and not (stop and stop.is_set()):
         if not math.isinf(deadline):
-            h.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
+            set_time_left(h, deadline - time.perf_counter())
         h.run()
         if not is_optimal(h):
             break

@@ -29,6 +29,13 @@ def new_highs(time_limit: float | None = None, **options) -> highspy.Highs:
     return h
 
 
+def set_time_left(h: highspy.Highs, seconds: float) -> None:
+    """Let ``h``'s next run take at most about ``seconds``. HiGHS's time limit counts all the
+    runs of one instance (its clock is paused between runs, never reset), so a re-solve of the
+    same instance (the dive, column generation's master) gets the time it has used added."""
+    h.setOptionValue("time_limit", h.getRunTime() + max(0.01, seconds))
+
+
 @contextlib.contextmanager
 def _stdout_silenced():
     try:

@@ -53,6 +53,7 @@ from .highs import (
     new_highs,
     run_within,
     set_start,
+    set_time_left,
     status_name,
 )
 from .model import UNPLACED, Prepared, Room, feasibility_violations
@@ -404,7 +405,7 @@ def dive(
         fixed[fractional] = rounded
         h.changeColsBounds(len(fractional), fractional.astype(np.int32), rounded, rounded)
         if math.isfinite(deadline):
-            h.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
+            set_time_left(h, deadline - time.perf_counter())
         h.run()
         if not is_optimal(h):
             break

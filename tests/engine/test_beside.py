@@ -11,7 +11,7 @@ from matching.engine.aggregate import build_aggregate
 from matching.engine.classes import build_classes
 from matching.engine.decomposition import improve_prices, knapsack_bound, pledge_columns
 from matching.engine.generator import generate_instance
-from matching.engine.highs import make_lp, new_highs
+from matching.engine.highs import make_lp, new_highs, set_time_left
 from matching.engine.model import prepare
 from matching.engine.solver import Beside, _arrays, price_vector
 
@@ -75,3 +75,16 @@ def test_the_bound_of_column_generation_counts_when_the_time_runs_out(monkeypatc
     assert outcome.bound == pytest.approx(generation[0]["bound"])
     model, pledges, start, basis = _start()
     assert generation[0]["bound"] == pytest.approx(improve_prices(model, pledges, start, basis=basis).bound)
+
+
+def test_a_re_solve_gets_the_time_left_on_top_of_what_its_instance_used():
+    # HiGHS's clock adds up every run of one instance: a re-solve given "0.5 s" after runs
+    # that took longer would stop at once (column generation's master did, after ten rounds).
+    model, _, _, _ = _start()
+    h = new_highs(presolve="off")
+    h.passModel(make_lp(**_arrays(model)))
+    h.run()
+    used = h.getRunTime()
+    assert used > 0
+    set_time_left(h, 0.5)
+    assert h.getOptionValue("time_limit")[1] == pytest.approx(used + 0.5)
