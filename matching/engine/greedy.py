@@ -4,12 +4,14 @@ Households are taken in priority order (households with vulnerable members first
 longest waiting, then by id) and each goes to the eligible pledge where it scores most among
 those that still have room for the whole household. It is fast and always feasible, but it
 never revisits a choice, so a large family placed early can block two better ones later.
-The exact solver uses :func:`fill` to top up rounded solutions.
+The exact solver uses :func:`top_up` to complete rounded solutions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+import numpy as np
 
 from .model import UNPLACED, Prepared, Room
 
@@ -56,3 +58,14 @@ def fill(prep: Prepared, assignment: list[int], room: Room, order: Iterable[int]
         if best != UNPLACED:
             assignment[i] = best
             room.take(i, best)
+
+
+def top_up(prep: Prepared, assignment: list[int], room: Room) -> None:
+    """Place the unplaced households that still fit somewhere, the most valuable first (then by
+    id), each in its best pledge with room: what rounding and repacking leave behind."""
+    households = prep.instance.households
+    order = sorted(
+        (int(i) for i in np.flatnonzero(room.fits_somewhere(prep)) if assignment[i] == UNPLACED),
+        key=lambda i: (-prep.base[i] - max(prep.bonus[i]), households[i].id),
+    )
+    fill(prep, assignment, room, order)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .greedy import top_up
 from .knapsack import pack
 from .model import UNPLACED, Prepared, Room, household_arrays
 
@@ -203,22 +204,14 @@ def exchange(
     eligible households (those placed elsewhere at their exchange value, see :func:`repack`),
     then every pledge with room is repacked and the rest filled greedily. Returns a new
     assignment (feasible; the caller compares values)."""
-    from .greedy import fill
-
     instance = prep.instance
-    households = instance.households
     state = _Placement(prep, assignment, place_price)
     for j, p in enumerate(instance.pledges):
         if p.capacity <= limit:
             repack(state, j, eligible_for[j], from_others=True)
     trial = state.pledge.tolist()
     repack_all(prep, trial, eligible_for, deadline=deadline)
-    room = _room_of(instance, trial)
-    order = sorted(
-        (int(i) for i in np.flatnonzero(room.fits_somewhere(prep)) if trial[i] == UNPLACED),
-        key=lambda i: (-prep.base[i] - max(prep.bonus[i]), households[i].id),
-    )
-    fill(prep, trial, room, order)
+    top_up(prep, trial, _room_of(instance, trial))
     return trial
 
 

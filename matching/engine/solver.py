@@ -45,7 +45,7 @@ import numpy as np
 from .aggregate import AggregateModel, build_aggregate, household_columns
 from .classes import HouseholdClass, build_classes
 from .decomposition import Tightened, improve_prices, knapsack_bound, pledge_columns
-from .greedy import fill, greedy
+from .greedy import greedy, top_up
 from .highs import (
     is_infeasible,
     is_optimal,
@@ -721,12 +721,7 @@ def assignment_from_counts(
         for i in members[next_member[c] : next_member[c] + take]:
             assignment[i] = j
         next_member[c] += take
-    room = _repair(prep, assignment)
-    order = sorted(
-        (int(i) for i in np.flatnonzero(room.fits_somewhere(prep)) if assignment[i] == UNPLACED),
-        key=lambda i: (-prep.base[i] - max(prep.bonus[i]), prep.instance.households[i].id),
-    )
-    fill(prep, assignment, room, order)
+    top_up(prep, assignment, _repair(prep, assignment))
     return assignment
 
 
