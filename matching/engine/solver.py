@@ -11,7 +11,10 @@ Outline (docs/matching-engine.md has the full argument):
    honest upper bound whatever the LP's tolerances, and equals the LP optimum at its prices.
 3. A dive turns the LP into integral counts: households the LP split between pledges are sent
    to one of them while places allow, the LP re-balancing the rest; the result, turned into
-   households and each pledge repacked exactly (:mod:`.repack`), is the first incumbent.
+   households, each pledge repacked exactly and small pledges exchanging households with the
+   others (:mod:`.repack`), is the first incumbent; two small programs around it (the LP's
+   rounding, and the classes the incumbent and the LP disagree on, :mod:`.neighbourhoods`)
+   improve it.
 4. Every solution is worth ``D`` minus its distance from the bound, priced by ``|r_j|`` per
    unit a column moves. So the program in which columns with ``|r_j| > tau`` stay where ``D``
    puts them contains every solution better than ``D - tau``. It is small, and HiGHS solves it
@@ -20,17 +23,21 @@ Outline (docs/matching-engine.md has the full argument):
    ``max(bound of the restricted program, D - tau)``, never more than ``D``.
 5. Where whole households cannot fill a pledge the way the LP does (small pledges, large
    families), ``D`` is loose. Pricing those pledges as exact knapsacks gives the tighter
-   Lagrangian bound ``L``, and column generation improves its prices (:mod:`.decomposition`).
+   Lagrangian bound ``L``, and column generation improves its prices (:mod:`.decomposition`;
+   it runs in a worker thread beside the first program, see :class:`Beside`).
    After the first program around ``D``, the programs are restricted around ``L`` instead: the
    same argument, each knapsack pledge's columns held only beyond ``tau`` plus what its
    knapsack gives up against its LP term. ``L`` is usually within a few thousandths of a
    percent of the optimum, so far smaller programs prove it.
 6. When the restriction has grown to most of the model, the whole program is solved and its
-   bound is HiGHS's own. A time limit stops the loop with the best solution so far.
+   bound is HiGHS's own. A time limit stops the loop with the best solution so far: a program
+   whose root no longer fits the time left gives way to blocks of pledges, and no HiGHS run is
+   waited for past the deadline (:func:`.highs.run_within`).
 
 Everything is deterministic: HiGHS is deterministic for a given model, the model is built in
-a fixed order, and counts are turned into households by a fixed order (best base value first,
-then household id). Only a wall-clock limit that cuts a step short makes a run differ.
+a fixed order, counts are turned into households by a fixed order (best base value first,
+then household id), and without a time limit column generation is waited for wherever its
+result is used. Only a wall-clock limit that cuts a step short makes a run differ.
 """
 
 from __future__ import annotations
