@@ -6,7 +6,8 @@
 Fills the database (it must be a scratch database: migrated, nothing else needed) with demo
 households until it holds the requested number of applicants, then times, as a caseworker in
 Greece and as the coordinator, the list endpoint ``GET /api/households/`` (first page, a status
-filter, a name search, a nationality filter) and prints the median and the worst of each.
+filter, a name search in Latin and in the own script, a nationality filter) and prints the
+median and the worst of each.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relocation.settings.base")
@@ -65,6 +67,7 @@ def main() -> int:
         ("first page", "/api/households/"),
         ("available, GR", "/api/households/?status=available&frontline_state=GR"),
         ("name search", "/api/households/?q=heritier%20mukendi"),
+        ("own-script name", "/api/households/?" + urlencode({"q": "نور عزيز"})),
         ("registration number", f"/api/households/?q={number}"),
         ("nationality + ties", "/api/households/?nationality=ER&has_family_ties=true"),
     ]

@@ -51,7 +51,9 @@ class HouseholdAdmin(GuardedModelAdminMixin, ReadOnlyAdmin):
     list_display = ["case_number", "frontline_state", "site", "status", "composition", "size", "destination_state",
                     "registered_on"]
     list_filter = ["status", "frontline_state", "composition", "destination_state"]
-    search_fields = ["case_number", "members__search_name", "members__registration_number"]
+    search_fields = [
+        "case_number", "members__search_name", "members__search_name_native", "members__registration_number"
+    ]
     list_select_related = ["frontline_state", "destination_state"]
     inlines = [MemberInline, StatusChangeInline]
     date_hierarchy = "registered_on"
@@ -69,7 +71,7 @@ class ApplicantAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "household", "date_of_birth", "sex", "nationality", "registration_number",
                     "security_excluded"]
     list_filter = ["frontline_state", "sex", "security_excluded"]
-    search_fields = ["search_name", "registration_number", "household__case_number"]
+    search_fields = ["search_name", "search_name_native", "registration_number", "household__case_number"]
     list_select_related = ["household", "nationality"]
 
 

@@ -40,7 +40,6 @@ from .models import (
     TieStatus,
     VulnerabilityAssessment,
     derive_composition,
-    search_key,
 )
 
 S = CaseStatus
@@ -496,16 +495,17 @@ def _write(plans: list[Plan], euaa, users: dict) -> None:
     for plan, household in zip(plans, households, strict=True):
         for m in plan.members:
             seq[plan.state] += 1
-            applicants.append(Applicant(
+            applicant = Applicant(
                 household=household, frontline_state_id=plan.state,
                 given_name=m["given_name"], family_name=m["family_name"],
                 given_name_native=m["given_name_native"], family_name_native=m["family_name_native"],
-                search_name=search_key(m["given_name"], m["family_name"]),
                 date_of_birth=m["date_of_birth"], dob_estimated=m["dob_estimated"], sex=m["sex"],
                 nationality_id=m["nationality"], relationship_to_principal=m["relationship_to_principal"],
                 registration_number=f"{plan.state}{household.registered_on:%y}-{seq[plan.state]:07d}",
                 security_excluded=False, created_at=household.created_at,
-            ))
+            )
+            applicant.set_search_names()
+            applicants.append(applicant)
     Applicant.objects.bulk_create(applicants, batch_size=2000)
     language_links = []
     Through = Applicant.languages.through

@@ -7,7 +7,7 @@ household with several matching members is listed once and the list stays pagina
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -25,8 +25,9 @@ from .models import (
 
 
 def search_households(qs: QuerySet[Household], text: str) -> QuerySet[Household]:
-    """Case number, registration number, or a member's name in Latin transliteration
-    (accent- and case-insensitive; every word must occur in the same person's name).
+    """Case number, registration number, or a member's name, in Latin transliteration or in
+    the person's own script (accent- and case-insensitive; every word must occur in the same
+    person's names).
 
     The matching household ids are collected first (trigram indexes answer each part), so the
     households table is read by primary key only.
@@ -36,7 +37,7 @@ def search_households(qs: QuerySet[Household], text: str) -> QuerySet[Household]
         return qs
     names = Applicant.objects.all()
     for word in search_key(text).split():
-        names = names.filter(search_name__contains=word)
+        names = names.filter(Q(search_name__contains=word) | Q(search_name_native__contains=word))
     ids = names.order_by().values("household_id")
     if any(c.isdigit() for c in text):
         # Numbers are typed as printed: case numbers in capitals, registration numbers as issued.

@@ -773,7 +773,7 @@ def commit_import(*, preview: Preview, frontline_state: str, by, filename: str):
     from relocation.access import access_of
     from relocation.models import AuditEvent, Organisation, Role
 
-    from .models import Applicant, CaseStatus, Household, StatusChange, derive_composition, search_key
+    from .models import Applicant, CaseStatus, Household, StatusChange, derive_composition
     from .services import allocate_case_numbers
 
     access = access_of(by)
@@ -818,7 +818,6 @@ def commit_import(*, preview: Preview, frontline_state: str, by, filename: str):
                     family_name=row.family_name,
                     given_name_native=row.given_name_native,
                     family_name_native=row.family_name_native,
-                    search_name=search_key(row.given_name, row.family_name),
                     date_of_birth=row.date_of_birth,
                     dob_estimated=row.dob_estimated,
                     sex=row.sex,
@@ -827,6 +826,7 @@ def commit_import(*, preview: Preview, frontline_state: str, by, filename: str):
                     registration_number=row.registration_number,
                     created_at=now,
                 )
+                applicant.set_search_names()
                 applicants.append(applicant)
                 languages.append(row.languages)
         Applicant.objects.bulk_create(applicants, batch_size=2000)

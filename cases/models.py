@@ -147,11 +147,19 @@ def derive_composition(members: Iterable, on: dt.date | None = None) -> str:
 
 
 def search_key(*parts: str) -> str:
-    """Lowercased, accent-stripped Latin text: what name search compares against."""
+    """Lowercased text without accents or other marks: what name search compares against.
+
+    Works for any script: Latin accents, Arabic short vowels and hamza marks (so that
+    a name typed without them is found), Greek tonos; the Arabic tatweel, which only
+    stretches a word, is dropped too.
+    """
     text = " ".join(p.strip() for p in parts if p and p.strip())
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c) and c != TATWEEL)
     return " ".join(stripped.casefold().split())
+
+
+TATWEEL = "\u0640"
 
 
 class CaseNumberCounter(models.Model):
@@ -262,8 +270,10 @@ class Applicant(models.Model):
     family_name = models.CharField(_("family name (Latin)"), max_length=100, blank=True)
     given_name_native = models.CharField(_("given name (own script)"), max_length=100, blank=True)
     family_name_native = models.CharField(_("family name (own script)"), max_length=100, blank=True)
-    # Lowercased, accent-stripped Latin name (set by the service); name search compares against it.
+    # The names as search compares against them (search_key; set by set_search_names): the
+    # Latin one, and the one in the person's own script.
     search_name = models.CharField(max_length=210, editable=False, db_index=True)
+    search_name_native = models.CharField(max_length=210, editable=False, blank=True)
     date_of_birth = models.DateField(_("date of birth"))
     dob_estimated = models.BooleanField(_("date of birth estimated"), default=False)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
@@ -312,6 +322,11 @@ class Applicant(models.Model):
     @property
     def full_name_native(self) -> str:
         return f"{self.given_name_native} {self.family_name_native}".strip()
+
+    def set_search_names(self) -> None:
+        """Derive the search names from the names (before every save that may change them)."""
+        self.search_name = search_key(self.given_name, self.family_name)
+        self.search_name_native = search_key(self.given_name_native, self.family_name_native)
 
     def age(self, on: dt.date | None = None) -> int:
         return age_on(self.date_of_birth, on or timezone.localdate())

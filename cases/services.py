@@ -42,7 +42,6 @@ from .models import (
     StatusChange,
     VulnerabilityAssessment,
     derive_composition,
-    search_key,
 )
 
 # Members may change until the household is proposed: after that a pledging state is
@@ -285,7 +284,7 @@ def _member_create(household: Household, data: dict[str, Any], *, by) -> Applica
             Relationship.OTHER if _principal_exists(household) else Relationship.PRINCIPAL
         )
     applicant = Applicant(household=household, frontline_state_id=household.frontline_state_id, **data)
-    applicant.search_name = search_key(applicant.given_name, applicant.family_name)
+    applicant.set_search_names()
     _validate_applicant(applicant)
     applicant.save()
     if languages:
@@ -370,7 +369,7 @@ def applicant_update(*, applicant: Applicant, by, **fields) -> Applicant:
         if old != value:
             changed[name.removesuffix("_id")] = [str(getattr(old, "pk", old)), str(getattr(value, "pk", value))]
             setattr(applicant, name, value)
-    applicant.search_name = search_key(applicant.given_name, applicant.family_name)
+    applicant.set_search_names()
     _validate_applicant(applicant)
     applicant.save()
     if languages is not None:

@@ -184,7 +184,10 @@ def test_filters_and_search(api_for, cw, gr):
         assert response.status_code == 200, response.json()
         return [row["id"] for row in response.json()["results"]]
 
+    services.applicant_update(applicant=other.members.get(), by=cw, given_name_native="ሰላም", family_name_native="ገብረ")
     assert ids("?q=selam gebre") == [other.pk]
+    assert ids("?q=ሰላም") == [other.pk]
+    assert ids("?q=selam ገብረ") == [other.pk]  # each word in either of the person's names
     assert ids("?q=GEBRE") == [other.pk]
     assert ids("?q=les-77") == [other.pk]
     assert ids(f"?q={gr.case_number}") == [gr.pk]

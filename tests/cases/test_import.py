@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from cases import importing
-from cases.models import Applicant, Household, StatusChange
+from cases.models import Applicant, Household, StatusChange, search_key
 from relocation.models import AuditEvent
 
 from .builders import household, member
@@ -118,6 +118,7 @@ def test_utf8_with_bom_and_greek_script_is_read(caseworker):
     preview_url = run_to_preview(caseworker, SimpleUploadedFile("l.csv", data.encode("utf-8")))
     caseworker.post(preview_url, {"action": "import"})
     assert Applicant.objects.get().family_name_native == "Παπαδόπουλος"
+    assert Applicant.objects.get().search_name_native == search_key("παπαδοπουλος")
 
 
 def test_missing_required_columns_are_refused_by_the_mapping(caseworker):

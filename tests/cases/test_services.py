@@ -63,6 +63,24 @@ def test_the_search_key_is_lowercase_latin_without_accents():
     assert search_key("Bénédicte", "") == "benedicte"
 
 
+def test_the_search_key_drops_the_marks_of_other_scripts_too():
+    # Arabic short vowels and the hamza on the alef, and the tatweel that only stretches a word,
+    # are left out when names are typed; Greek accents and capitals likewise.
+    assert search_key("أَحْمَد", "حـيدري") == "احمد حيدري"
+    assert search_key("ΠΑΠΑΔΌΠΟΥΛΟΣ") == search_key("παπαδοπουλος") == "παπαδοπουλοσ"  # casefolded ς
+    assert search_key("ዮናስ") == "ዮናስ"
+
+
+def test_the_own_script_name_is_kept_searchable_when_members_change(h, cw):
+    sara = services.add_member(household=h, by=cw, **builders.member(
+        "Sara", given_name_native="سارا", family_name_native="حَیدری", sex=Sex.FEMALE,
+        relationship=Relationship.CHILD, dob=dt.date(2020, 1, 1)))
+    assert (sara.search_name, sara.search_name_native) == ("sara haidari", "سارا حیدری")
+    sara = services.applicant_update(applicant=sara, by=cw, family_name_native="رحیمی")
+    sara.refresh_from_db()
+    assert sara.search_name_native == "سارا رحیمی"
+
+
 def test_adding_a_member_recomputes_and_sends_an_available_household_back_to_assessment(h, cw):
     builders.available(h, cw)
     baby = services.add_member(household=h, by=cw, **builders.member("Sara", dob=dt.date(2023, 12, 1),
@@ -304,3 +322,23 @@ def test_a_member_split_off_a_proposed_household_without_consent_goes_back_to_el
     assert (new.status, new.destination_state_id) == (S.ELIGIBLE, None)
     h.refresh_from_db()
     assert (h.status, h.destination_state_id) == (S.INTERVIEW_SCHEDULED, "DE")
+
+
+def test_the_migration_fills_the_own_script_search_name_of_existing_people(h, cw):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("cases.migrations.0004_applicant_search_name_native")
+    services.applicant_update(applicant=h.members.get(given_name="Ahmad"), by=cw, given_name_native="أحمد")
+    Applicant.objects.update(search_name_native="")  # as before the migration
+    with connection.cursor() as cursor:  # a migration starts with no deferred checks pending
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.schema_editor() as editor:
+        migration.fill(apps, editor)
+    assert dict(Applicant.objects.filter(household=h).values_list("given_name", "search_name_native")) == {
+        "Ahmad": "احمد", "Zahra": "", "Omid": "", "Maryam": ""}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'cases_applicant_search_name_native_trgm'")
+        assert cursor.fetchone() == (1,)

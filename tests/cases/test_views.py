@@ -352,6 +352,10 @@ def test_queue_filters_search_and_status_tabs(people, client_for, greek):
     search = lambda q: client.get(reverse("cases:queue"), {"q": q}).content.decode()  # noqa: E731
     assert other.case_number in search("elodie") and greek.case_number not in search("ELODIE")
     assert greek.case_number in search("zahra haidari")
+    services.applicant_update(applicant=greek.members.get(given_name="Zahra"), by=by,
+                              given_name_native="زهرا", family_name_native="حیدری")
+    assert greek.case_number in search("زَهرا") and other.case_number not in search("زهرا")
+    assert greek.case_number not in search("زهرا nkosi")  # all words in one person's names
     number = greek.members.exclude(registration_number="").first().registration_number
     assert greek.case_number in search(number.lower())
     assert greek.case_number in search(greek.case_number)
