@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,6 +22,7 @@ from relocation.access import role_permission
 from relocation.models import Country, Language, Role
 
 from . import selectors, services
+from .forms import officers_of
 from .models import (
     Decision,
     Interpreter,
@@ -194,6 +196,22 @@ class MissionSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "created_at"]
 
 
+class MissionUpdateSerializer(serializers.ModelSerializer):
+    """What the team may change: site, mode, dates, and the status (one step at a time)."""
+
+    class Meta:
+        model = SelectionMission
+        fields = ["site", "mode", "starts_on", "ends_on", "status"]
+        extra_kwargs = {name: {"required": False} for name in fields}
+
+
+class MissionTeamSerializer(serializers.Serializer):
+    team = serializers.ListField(
+        child=serializers.CharField(), allow_empty=False,
+        help_text="Usernames of the officers of the pledging state who plan and run the mission.",
+    )
+
+
 class MissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      viewsets.GenericViewSet):
     """Selection missions: officers of the pledging state plan them; EUAA follows them."""
@@ -233,6 +251,41 @@ class MissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             languages=list(serializer.validated_data["languages"]),
         )
         return Response(MissionInterpreterSerializer(interpreter).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MissionUpdateSerializer, responses={200: MissionSerializer})
+    def partial_update(self, request, pk=None):
+        """Change the site, mode, dates or status (mission team only)."""
+        mission = self._planned(pk)
+        serializer = MissionUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if not serializer.validated_data:
+            raise DRFValidationError({"non_field_errors": [_("Nothing to change.")]})
+        _call(services.mission_update, mission=mission, by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=mission.pk)).data)
+
+    @extend_schema(request=MissionTeamSerializer, responses={200: MissionTeamSerializer})
+    @action(detail=True, methods=["get", "put"])
+    def team(self, request, pk=None):
+        """The mission's team (its officers read it; the team replaces it)."""
+        if request.method == "GET":
+            try:
+                mission = selectors.officer_missions(request.user).get(pk=int(pk))
+            except (SelectionMission.DoesNotExist, TypeError, ValueError):
+                raise NotFound from None
+            return Response({"team": [u.get_username() for u in selectors.team_of(mission)]})
+        mission = self._planned(pk)
+        serializer = MissionTeamSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        names = serializer.validated_data["team"]
+        officers = {u.get_username(): u for u in officers_of(mission.pledging_state_id).filter(username__in=names)}
+        unknown = sorted(set(names) - set(officers))
+        if unknown:
+            raise DRFValidationError(
+                {"team": [_("Not officers of %(state)s: %(names)s.")
+                          % {"state": mission.pledging_state_id, "names": ", ".join(unknown)}]}
+            )
+        members = _call(services.mission_set_team, mission=mission, by=request.user, team=list(officers.values()))
+        return Response({"team": sorted(u.get_username() for u in members)})
 
     def _planned(self, pk):
         try:

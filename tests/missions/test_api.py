@@ -159,6 +159,56 @@ def test_list_endpoints_run_a_constant_number_of_queries(api_for, people, world,
 
 def test_the_schema_lists_the_missions_endpoints(api_for, people):
     schema = api_for(people["officer_de"]).get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
-    for path in ("/api/missions/", "/api/mission-slots/", "/api/mission-interviews/", "/api/mission-decisions/",
+    for path in ("/api/missions/", "/api/missions/{id}/team/", "/api/mission-slots/", "/api/mission-interviews/", "/api/mission-decisions/",
                  "/api/mission-candidates/"):
         assert path in schema
+
+
+def test_the_team_changes_status_details_and_team_through_the_api(api_for, people, world, make_user):
+    from relocation.models import Role
+
+    m = world["mission"]
+    colleague = make_user(Role.OFFICER, "DE", username="officer-de-colleague")
+    api = api_for(people["officer_de"])
+    url = f"/api/missions/{m.pk}/"
+
+    moved = api.patch(url, {"status": "in_progress", "site": "Athens, Eleonas centre, hall B"}, format="json")
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["status"], moved.json()["site"]) == ("in_progress", "Athens, Eleonas centre, hall B")
+    assert AuditEvent.objects.filter(action="mission.update", object_id=str(m.pk)).exists()
+    # Refusals name the problem and change nothing.
+    backwards = api.patch(url, {"status": "planned"}, format="json")
+    assert backwards.status_code == 400 and "cannot become planned" in str(backwards.json())
+    assert api.patch(url, {"status": "postponed"}, format="json").status_code == 400
+    assert api.patch(url, {}, format="json").status_code == 400
+    dates = api.patch(url, {"starts_on": "2020-01-01", "ends_on": "2020-01-02"}, format="json")
+    assert dates.status_code == 400 and "outside the new dates" in str(dates.json())
+    m.refresh_from_db()
+    assert (m.status, m.site) == ("in_progress", "Athens, Eleonas centre, hall B") and m.ends_on.year > 2020
+
+    team_url = f"/api/missions/{m.pk}/team/"
+    assert api.get(team_url).json() == {"team": [people["officer_de"].username]}
+    assert api.put(team_url, {"team": []}, format="json").status_code == 400
+    stranger = api.put(team_url, {"team": [people["officer_fr"].username]}, format="json")
+    assert stranger.status_code == 400 and people["officer_fr"].username in str(stranger.json())
+    both = api.put(team_url, {"team": [people["officer_de"].username, colleague.username]}, format="json")
+    assert both.status_code == 200 and set(both.json()["team"]) == {people["officer_de"].username, colleague.username}
+    assert AuditEvent.objects.filter(action="mission.team", object_id=str(m.pk)).count() == 1
+    # The colleague, now on the team, hands the mission over and leaves the first officer off it.
+    handed = api_for(colleague).put(team_url, {"team": [colleague.username]}, format="json")
+    assert handed.status_code == 200 and handed.json() == {"team": [colleague.username]}
+    assert api.patch(url, {"status": "finished"}, format="json").status_code == 404
+    assert api.get(team_url).status_code == 200  # an officer of the state still reads the team
+
+
+def test_mission_changes_answer_404_off_the_team(api_for, people, world):
+    m = world["mission"]
+    for who in OUTSIDERS + ("caseworker_gr", "coordinator"):
+        api = api_for(people[who])
+        assert api.patch(f"/api/missions/{m.pk}/", {"status": "cancelled"}, format="json").status_code == 404, who
+        assert api.put(f"/api/missions/{m.pk}/team/", {"team": [people[who].username]},
+                       format="json").status_code == 404, who
+        assert api.get(f"/api/missions/{m.pk}/team/").status_code == 404, who
+    m.refresh_from_db()
+    assert m.status == "planned"
+    assert not AuditEvent.objects.filter(action__in=["mission.update", "mission.team"]).exists()
