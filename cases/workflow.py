@@ -238,6 +238,14 @@ def no_security_exclusion(household: Household, ctx: dict) -> str | None:
     return None
 
 
+def interview_cancelled(household: Household, ctx: dict) -> str | None:
+    # Only the mission plan knows whether interviews are still booked: it says so when it
+    # cancels the last one, so pages never offer this move by hand.
+    if not ctx.get("interview_cancelled"):
+        return _("A household goes back to proposed only when its last interview is cancelled on the mission plan.")
+    return None
+
+
 def destination_allowed(household: Household, ctx: dict) -> str | None:
     if ctx.get("preview"):
         return None
@@ -321,6 +329,10 @@ register_transition(
 )
 register_transition(
     sources=[S.PROPOSED], target=S.INTERVIEW_SCHEDULED, roles=[Role.OFFICER], name="schedule interview"
+)
+register_transition(
+    sources=[S.INTERVIEW_SCHEDULED], target=S.PROPOSED, roles=[Role.OFFICER], requirements=[interview_cancelled],
+    name="cancel interview",
 )
 register_transition(
     sources=[S.PROPOSED, S.INTERVIEW_SCHEDULED], target=S.ACCEPTED, roles=[Role.OFFICER], name="accept"

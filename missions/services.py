@@ -360,10 +360,17 @@ def slot_cancel(*, slot: InterviewSlot, by, reason: str) -> None:
         raise ValidationError({"reason": _("Say why the interview is cancelled.")})
     if Interview.objects.filter(slot=slot).exists():
         raise ValidationError(_("The interview is recorded already; it cannot be cancelled."))
-    details = {"slot": slot.pk, "household": slot.household.case_number, "starts_at": slot.starts_at.isoformat(),
+    household = Household.objects.select_for_update().get(pk=slot.household_id)
+    details = {"slot": slot.pk, "household": household.case_number, "starts_at": slot.starts_at.isoformat(),
                "reason": reason}
     slot.delete()
     audit.record(actor=by, action="mission.slot_cancel", obj=mission, details=details)
+    # With no interview left on any plan, the household waits for one again (or a decision).
+    if household.status == CaseStatus.INTERVIEW_SCHEDULED and not household.interview_slots.exists():
+        case_services.case_transition(
+            household=household, to=CaseStatus.PROPOSED, by=by, interview_cancelled=True,
+            reason=_("Interview cancelled: %(reason)s") % {"reason": reason},
+        )
 
 
 # -- interviews -------------------------------------------------------------------------------

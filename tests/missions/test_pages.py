@@ -277,3 +277,14 @@ def test_the_team_puts_a_colleague_on_the_mission(client_for, people, world, mak
     page = client_for(colleague).get(reverse("missions:mission_detail", args=[m])).content.decode()
     assert "Schedule an interview" in page
     assert AuditEvent.objects.filter(action="mission.team", object_id=str(m)).count() == 1
+
+
+def test_cancelling_an_interview_on_the_plan_page(client_for, people, world):
+    client = client_for(people["officer_de"])
+    url = reverse("missions:slot_cancel", args=[world["mission"].pk, world["future"].pk])
+    page = client.post(url, {"reason": ""}, follow=True).content.decode()
+    assert "Say why the interview is cancelled." in page
+    page = client.post(url, {"reason": "The family asked for another day"}, follow=True).content.decode()
+    assert "Interview cancelled." in page
+    world["other"].refresh_from_db()
+    assert world["other"].status == CaseStatus.PROPOSED

@@ -390,3 +390,53 @@ def test_a_household_not_waiting_for_a_decision_is_not_split_for_one(people, mak
         services.split_for_decision(household=household, members_to_split=[zahra], by=people["coordinator"],
                                     reason="x")
     assert Placement.objects.get(household=household).persons == 4
+
+
+def test_cancelling_the_last_interview_sends_the_household_back_to_proposed(people, mission, make_proposed):
+    from cases.models import StatusChange
+    from cases.services import case_transition
+    from cases.workflow import TransitionError, allowed_transitions
+
+    officer = people["officer_de"]
+    household = make_proposed("DE")
+    first, second = household.members.order_by("id")[:2]
+    one = schedule(mission, household, officer, 5, applicant=first)
+    two = schedule(mission, household, officer, 5, applicant=second, room="Room 2")
+    household.refresh_from_db()
+    assert household.status == CaseStatus.INTERVIEW_SCHEDULED
+    # Only the plan moves it back: by hand the move is neither offered nor allowed.
+    assert CaseStatus.PROPOSED not in allowed_transitions(household, officer)
+    with pytest.raises(TransitionError, match="last interview is cancelled"):
+        case_transition(household=household, to=CaseStatus.PROPOSED, by=officer, reason="by hand")
+
+    with pytest.raises(ValidationError, match="Say why"):
+        services.slot_cancel(slot=one, by=officer, reason=" ")
+    assert InterviewSlot.objects.filter(household=household).count() == 2
+
+    services.slot_cancel(slot=one, by=officer, reason="Interpreter ill")
+    household.refresh_from_db()
+    assert household.status == CaseStatus.INTERVIEW_SCHEDULED  # the other interview still stands
+    services.slot_cancel(slot=two, by=officer, reason="Family moved to another site")
+    household.refresh_from_db()
+    assert household.status == CaseStatus.PROPOSED and household.destination_state_id == "DE"
+    change = StatusChange.objects.filter(household=household).latest("id")
+    assert (change.from_status, change.to_status) == (CaseStatus.INTERVIEW_SCHEDULED, CaseStatus.PROPOSED)
+    assert change.reason == "Interview cancelled: Family moved to another site"
+    assert AuditEvent.objects.filter(action="mission.slot_cancel").count() == 2
+    assert AuditEvent.objects.filter(action="household.transition", object_id=str(household.pk),
+                                     details__rule="cancel interview").count() == 1
+    # Booked again, it is scheduled again.
+    schedule(mission, household, officer, 6)
+    household.refresh_from_db()
+    assert household.status == CaseStatus.INTERVIEW_SCHEDULED
+
+
+def test_an_interview_that_took_place_is_not_cancelled(people, mission, make_proposed):
+    officer = people["officer_de"]
+    household = make_proposed("DE")
+    past = schedule(mission, household, officer, -2)
+    services.interview_record(slot=past, by=officer, outcome="no_show")
+    with pytest.raises(ValidationError, match="recorded already"):
+        services.slot_cancel(slot=past, by=officer, reason="Too late")
+    household.refresh_from_db()
+    assert household.status == CaseStatus.INTERVIEW_SCHEDULED and InterviewSlot.objects.filter(pk=past.pk).exists()
