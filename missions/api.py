@@ -16,7 +16,8 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from cases.models import Applicant, Household
-from cases.selectors import record_list_read
+from cases.selectors import households_visible_to, record_list_read
+from cases.services import SPLIT_WHILE_DECIDING
 from relocation import audit
 from relocation.access import role_permission
 from relocation.models import Country, Language, Role
@@ -481,3 +482,56 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             members=members,
         )
         return Response(self.get_serializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+# -- splits for a decision ----------------------------------------------------------------------
+
+
+class DecisionSplitSerializer(serializers.Serializer):
+    household = serializers.PrimaryKeyRelatedField(
+        queryset=Household.objects.none(), help_text="A household a pledging state is deciding on."
+    )
+    members = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False,
+        help_text="Applicant ids of the members who move to a new household (not all of them).",
+    )
+    reason = serializers.CharField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["household"].queryset = households_visible_to(request.user).filter(
+                status__in=SPLIT_WHILE_DECIDING
+            )
+
+
+class DecisionSplitResultSerializer(serializers.Serializer):
+    household = serializers.IntegerField(help_text="The kept household, still before the pledging state.")
+    case_number = serializers.CharField()
+    persons = serializers.IntegerField(help_text="Persons left in the kept household (its reserved places).")
+    new_household = serializers.IntegerField()
+    new_case_number = serializers.CharField()
+    new_status = serializers.CharField(help_text="Where the split-off household went back to.")
+
+
+class DecisionSplitViewSet(viewsets.GenericViewSet):
+    """EUAA splits a household a pledging state is deciding on, so the state can decide on the
+    members who stay (the same service as the page ``missions/households/<id>/split/``)."""
+
+    permission_classes = [role_permission(Role.CASEWORKER, Role.COORDINATOR)]
+    serializer_class = DecisionSplitSerializer
+    queryset = Household.objects.none()
+
+    @extend_schema(request=DecisionSplitSerializer, responses={201: DecisionSplitResultSerializer})
+    def create(self, request, *args, **kwargs):
+        data = _valid_or_404(self.get_serializer(data=request.data), "household")
+        household = data["household"]
+        chosen = list(household.members.filter(pk__in=data["members"]))
+        if len(chosen) != len(set(data["members"])):
+            raise DRFValidationError({"members": [_("Choose members of this household to move.")]})
+        new = _call(services.split_for_decision, household=household, members_to_split=chosen, by=request.user,
+                    reason=data["reason"])
+        result = {"household": household.pk, "case_number": household.case_number, "persons": household.size,
+                  "new_household": new.pk, "new_case_number": new.case_number, "new_status": new.status}
+        return Response(DecisionSplitResultSerializer(result).data, status=status.HTTP_201_CREATED)
