@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CaseStatusEnum": "cases.models.CaseStatus",
     "CulturalTieKindEnum": "cases.models.CulturalTie.Kind",
     "DocumentTypeEnum": "cases.models.Document.Kind",
+    "MissionStatusEnum": "missions.models.SelectionMission.Status",
     "PledgeKindEnum": "pledges.models.Pledge.Kind",
     "PledgeStatusEnum": "pledges.models.Pledge.Status",
 }
