@@ -246,6 +246,14 @@ def interview_cancelled(household: Household, ctx: dict) -> str | None:
     return None
 
 
+def transfer_refused(household: Household, ctx: dict) -> str | None:
+    # Only the transfers floor knows the refusal is final (re-examination refused, or its
+    # window unused): it says so, so pages never offer this move by hand.
+    if not ctx.get("transfer_refused"):
+        return _("A household leaves transfer pending this way only when the transfer of responsibility is refused for good.")
+    return None
+
+
 def destination_allowed(household: Household, ctx: dict) -> str | None:
     if ctx.get("preview"):
         return None
@@ -347,6 +355,10 @@ register_transition(
 )
 register_transition(
     sources=[S.ACCEPTED], target=S.TRANSFER_PENDING, roles=[Role.DUBLIN_OFFICER], name="start transfer"
+)
+register_transition(
+    sources=[S.TRANSFER_PENDING], target=S.REJECTED, roles=[Role.DUBLIN_OFFICER], requirements=[transfer_refused],
+    effects=[reject_by_destination], reason_required=True, name="transfer refused",
 )
 register_transition(
     sources=[S.TRANSFER_PENDING], target=S.READY_FOR_DEPARTURE, roles=[Role.IOM_OFFICER],

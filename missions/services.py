@@ -462,6 +462,28 @@ def _coordinators() -> list[User]:
     )
 
 
+def reject_and_return(
+    house: Household, *, by, state: str, why: str, release: str, at: dt.datetime | None = None, **context
+) -> bool:
+    """A pledging state's final no (at its decision, or to the transfer of responsibility): the
+    household is rejected (the state is excluded from its future proposals), its places are
+    released, and it goes back to the pool when still ready for matching (consent, eligibility,
+    no security exclusion; otherwise it stays rejected for EUAA). Returns whether it went back.
+    ``context`` goes to the workflow (what the move requires)."""
+    placement = _active_placement(house)
+    case_services.case_transition(household=house, to=CaseStatus.REJECTED, by=by, reason=why, **context)
+    if placement is not None:
+        pledge_services.placement_release(placement=placement, by=by, reason=release, at=at)
+    try:
+        case_services.case_transition(
+            household=house, to=CaseStatus.AVAILABLE, by=None,
+            reason=_("Back to the pool after the rejection by %(s)s") % {"s": state},
+        )
+    except TransitionError:
+        return False
+    return True
+
+
 def _active_placement(household: Household) -> Placement | None:
     return Placement.objects.filter(household=household, released_at__isnull=True).order_by("-id").first()
 
@@ -540,21 +562,10 @@ def _decide(
             pledge_services.placement_advance(placement=placement, stage=Placement.Stage.ACCEPTED, by=by, at=at)
     else:
         why = _reason_label(reason) + (f": {reason_text}" if reason_text else "")
-        case_services.case_transition(household=house, to=CaseStatus.REJECTED, by=by, reason=why)
-        if placement is not None:
-            pledge_services.placement_release(
-                placement=placement, by=by, reason=_("Rejected by %(s)s: %(why)s") % {"s": state, "why": why}, at=at,
-            )
-        try:
-            # Back to the pool: the case workflow checks the household is still ready for matching
-            # (consent, eligibility, no security exclusion); if not, it stays rejected for EUAA.
-            case_services.case_transition(
-                household=house, to=CaseStatus.AVAILABLE, by=None,
-                reason=_("Back to the pool after the rejection by %(s)s") % {"s": state},
-            )
-            decision.returned_to_pool = True
-        except TransitionError:
-            decision.returned_to_pool = False
+        decision.returned_to_pool = reject_and_return(
+            house, by=by, state=state, why=why, release=_("Rejected by %(s)s: %(why)s") % {"s": state, "why": why},
+            at=at,
+        )
     decision.save()
     audit.record(
         actor=by, action=f"mission.decision_{outcome}", obj=house,

@@ -206,11 +206,31 @@ def transfer_reexamination_reply(*, transfer: T, by, accepted: bool, replied_on:
     locked.reexamination_replied_on = replied_on
     if accepted:
         locked.transfer_deadline = deadlines.transfer_deadline(replied_on)
-    else:
-        locked.closed_at = timezone.now()
     _save(locked)
     audit.record(actor=by, action="transfer.reexamination_reply", obj=locked, details={"accepted": accepted})
+    if not accepted:
+        _refused_for_good(locked, by=by, why=_("Transfer of responsibility refused by %(s)s on re-examination")
+                          % {"s": locked.requested_state_id})
     return locked
+
+
+def _refused_for_good(transfer: T, *, by, why: str) -> None:
+    """Close a refused transfer and send the household back: rejected by the requested state,
+    its places released, back in the pool when still ready for matching."""
+    from .services import reject_and_return  # the decisions floor: it imports nothing from here
+
+    transfer.closed_at = timezone.now()
+    transfer.save(update_fields=["closed_at"])
+    house = Household.objects.select_for_update().get(pk=transfer.household_id)
+    returned = None
+    if house.status == CaseStatus.TRANSFER_PENDING:
+        returned = reject_and_return(
+            house, by=by, state=transfer.requested_state_id, why=why, release=why, transfer_refused=True
+        )
+    audit.record(
+        actor=by, action="transfer.refused_for_good", obj=transfer,
+        details={"household": house.pk, "reason": why, "returned_to_pool": returned},
+    )
 
 
 def transfer_close(*, household: Household, by) -> None:
@@ -254,6 +274,34 @@ def record_tacit_acceptances(*, today: dt.date | None = None) -> list[int]:
             )
         recorded.append(pk)
     return recorded
+
+
+def close_unused_refusals(*, today: dt.date | None = None) -> list[int]:
+    """A refusal whose re-examination window ended without a request is final: the transfer is
+    closed and the household sent back (see :func:`_refused_for_good`). Each transfer is locked
+    and checked again before it is closed, so running this twice closes it once."""
+    today = _today(today)
+    closed: list[int] = []
+    refused = T.objects.filter(reply=T.Reply.REFUSED, reexamination_requested_on__isnull=True, closed_at__isnull=True)
+    for pk, replied_on in refused.values_list("pk", "replied_on"):
+        last_day = deadlines.reexamination_request_due(replied_on)
+        if last_day >= today:
+            continue
+        with transaction.atomic():
+            transfer = refused.select_for_update(of=("self",)).filter(pk=pk).select_related("household").first()
+            if transfer is None:
+                continue
+            _refused_for_good(
+                transfer, by=None,
+                why=_("Transfer of responsibility refused by %(s)s; no re-examination requested by %(day)s")
+                % {"s": transfer.requested_state_id, "day": last_day.isoformat()},
+            )
+            _notify_both(
+                transfer, _("Transfer closed after the refusal: %(case)s (no re-examination requested by %(day)s)")
+                % {"case": transfer.household.case_number, "day": last_day.isoformat()},
+            )
+        closed.append(pk)
+    return closed
 
 
 def _flags_due(today: dt.date) -> list[tuple[T, str, dt.date]]:

@@ -176,12 +176,80 @@ def test_tacit_acceptance_is_recorded_once_however_often_the_job_runs(people, ma
     notes = Notification.objects.count()
     again = transfer_deadlines()
     transfer.refresh_from_db()
-    assert first["tacit_acceptances"] == 1 and again == {"tacit_acceptances": 0, "flags": 0}
+    assert first["tacit_acceptances"] == 1 and again == {"tacit_acceptances": 0, "refusals_closed": 0, "flags": 0}
     assert transfer.reply == "tacit"
     assert transfer.replied_on == transfer.reply_due + dt.timedelta(days=1)
     assert transfer.transfer_deadline == deadlines.transfer_deadline(transfer.replied_on)
     assert Notification.objects.count() == notes
     assert transfers.record_tacit_acceptances() == []
+
+
+def _refuse(transfer, people, days_ago):
+    return transfers.transfer_reply(
+        transfer=transfer, by=people["dublin_de"], accepted=False,
+        replied_on=timezone.localdate() - dt.timedelta(days=days_ago), refusal_reasons="No ties to Germany",
+    )
+
+
+def _sent_back(household, state="DE"):
+    """The household after a final refusal: back in the pool, never proposed to ``state`` again,
+    its places given back."""
+    household.refresh_from_db()
+    assert household.status == CaseStatus.AVAILABLE and household.destination_state_id is None
+    assert household.excluded_states.filter(pk=state).exists()
+    assert Placement.objects.get(household=household).released_at is not None
+    changes = list(household.status_changes.order_by("-id").values_list("from_status", "to_status")[:2])
+    assert changes == [(CaseStatus.REJECTED, CaseStatus.AVAILABLE), (CaseStatus.TRANSFER_PENDING, CaseStatus.REJECTED)]
+
+
+def test_a_refusal_upheld_on_re_examination_sends_the_household_back(people, make_accepted):
+    household = make_accepted()
+    transfer = _refuse(request(household, people, sent_on=timezone.localdate() - dt.timedelta(days=20)), people, 10)
+    # Refused but still open: the household waits while a re-examination may be asked.
+    assert transfers.close_unused_refusals() == []
+    household.refresh_from_db()
+    assert household.status == CaseStatus.TRANSFER_PENDING
+    with pytest.raises(TransitionError, match="refused for good"):  # never by hand
+        case_services.case_transition(household=household, to=CaseStatus.REJECTED, by=people["dublin_de"], reason="x")
+    transfers.transfer_request_reexamination(transfer=transfer, by=people["dublin_gr"], requested_on=timezone.localdate())
+    transfers.transfer_reexamination_reply(transfer=transfer, by=people["dublin_de"], accepted=False,
+                                           replied_on=timezone.localdate())
+    transfer.refresh_from_db()
+    assert transfer.closed_at is not None
+    _sent_back(household)
+    assert household.status_changes.filter(reason__contains="refused by DE on re-examination").exists()
+    from relocation.models import AuditEvent
+    event = AuditEvent.objects.get(action="transfer.refused_for_good", object_id=str(transfer.pk))
+    assert event.details["returned_to_pool"] is True
+
+
+def test_a_refusal_left_without_re_examination_is_closed_by_the_daily_job_once(people, make_accepted):
+    household = make_accepted()
+    transfer = _refuse(request(household, people, sent_on=timezone.localdate() - dt.timedelta(days=40)), people, 22)
+    waiting = make_accepted()
+    _refuse(request(waiting, people, sent_on=timezone.localdate() - dt.timedelta(days=30)), people, 21)  # last day today
+    notes = Notification.objects.count()
+    first = transfer_deadlines()
+    again = transfer_deadlines()
+    assert first["refusals_closed"] == 1 and again["refusals_closed"] == 0
+    transfer.refresh_from_db()
+    assert transfer.closed_at is not None
+    _sent_back(household)
+    assert Notification.objects.count() == notes + 2  # the Dublin Units of GR and DE, once
+    waiting.refresh_from_db()
+    assert waiting.status == CaseStatus.TRANSFER_PENDING
+
+
+def test_a_household_no_longer_ready_for_matching_stays_rejected_for_euaa(people, make_accepted):
+    household = make_accepted()
+    transfer = _refuse(request(household, people, sent_on=timezone.localdate() - dt.timedelta(days=40)), people, 25)
+    person = household.members.order_by("id").first()
+    case_services.security_exclude(applicant=person, by=people["coordinator"], reason="Threat found in a database check")
+    transfers.close_unused_refusals()
+    household.refresh_from_db()
+    transfer.refresh_from_db()
+    assert transfer.closed_at is not None and household.status == CaseStatus.REJECTED
+    assert Placement.objects.get(household=household).released_at is not None
 
 
 def test_deadlines_within_seven_days_are_flagged_and_notified_once(people, make_accepted):
