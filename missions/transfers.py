@@ -31,6 +31,7 @@ from relocation.services import notify
 from . import deadlines
 from .deadlines import Extension
 from .models import TransferFlag, TransferOfResponsibility
+from .services import reject_and_return
 
 T = TransferOfResponsibility
 
@@ -217,8 +218,6 @@ def transfer_reexamination_reply(*, transfer: T, by, accepted: bool, replied_on:
 def _refused_for_good(transfer: T, *, by, why: str) -> None:
     """Close a refused transfer and send the household back: rejected by the requested state,
     its places released, back in the pool when still ready for matching."""
-    from .services import reject_and_return  # the decisions floor: it imports nothing from here
-
     transfer.closed_at = timezone.now()
     transfer.save(update_fields=["closed_at"])
     house = Household.objects.select_for_update().get(pk=transfer.household_id)
