@@ -23,7 +23,6 @@ from relocation.access import role_permission
 from relocation.models import Country, Language, Role
 
 from . import selectors, services
-from .forms import officers_of
 from .models import (
     Decision,
     Interpreter,
@@ -278,7 +277,7 @@ class MissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         serializer = MissionTeamSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         names = serializer.validated_data["team"]
-        officers = {u.get_username(): u for u in officers_of(mission.pledging_state_id).filter(username__in=names)}
+        officers = {u.get_username(): u for u in selectors.officers_of(mission.pledging_state_id).filter(username__in=names)}
         unknown = sorted(set(names) - set(officers))
         if unknown:
             raise DRFValidationError(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relocation.models import Country, Language, Role, User
 
+from . import selectors
 from .models import Decision, Interview, RejectionReason, SecurityOutcome, SelectionMission
 
 
@@ -39,12 +40,6 @@ class DateTimeInput(forms.DateTimeInput):
                 "%Y-%m-%dT%H:%M"
             )
         return value
-
-
-def officers_of(state_code: str):
-    return User.objects.filter(
-        is_active=True, role_assignments__role=Role.OFFICER, role_assignments__country_id=state_code
-    ).distinct().order_by("last_name", "first_name", "username")
 
 
 class MissionForm(ServiceErrorsMixin, forms.Form):
@@ -100,7 +95,7 @@ class TeamForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, mission: SelectionMission, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = officers_of(mission.pledging_state_id)
+        self.fields["team"].queryset = selectors.officers_of(mission.pledging_state_id)
         self.fields["team"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
 

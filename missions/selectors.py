@@ -160,6 +160,13 @@ def may_plan(user, mission: SelectionMission) -> bool:
     return missions_editable_by(user).filter(pk=mission.pk).exists()
 
 
+def officers_of(state_code: str) -> QuerySet[User]:
+    """The active officers of a pledging state: who may be on its missions' teams."""
+    return User.objects.filter(
+        is_active=True, role_assignments__role=Role.OFFICER, role_assignments__country_id=state_code
+    ).distinct().order_by("last_name", "first_name", "username")
+
+
 def team_of(mission: SelectionMission) -> list[User]:
     users = get_users_with_perms(mission, only_with_perms_in=["change_selectionmission"], with_superusers=False)
     return sorted(users, key=lambda u: (u.last_name, u.first_name, u.username))
