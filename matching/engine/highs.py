@@ -111,12 +111,16 @@ def run_within(h: highspy.Highs, seconds: float | None) -> bool:
     The run goes to a worker thread (HiGHS releases the GIL); one still running after
     ``seconds`` is left to end on its own, shortly after (at its own time limit), and its
     result is not read. The thread is not a daemon: the interpreter waits for it at exit
-    rather than unloading HiGHS under it.
+    rather than unloading HiGHS under it. A fresh thread also gets HiGHS's thread pool anew,
+    sized by the instance's ``threads`` option (a thread that has run HiGHS keeps its pool's
+    size, and HiGHS refuses to run with another).
     """
-    if seconds is None:
-        h.run()
-        return True
-    worker = threading.Thread(target=h.run, name="highs-run")
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(h.run()), name="highs-run")
     worker.start()
-    worker.join(max(0.0, seconds))
-    return not worker.is_alive()
+    worker.join(None if seconds is None else max(0.0, seconds))
+    if worker.is_alive():
+        return False
+    if outcome and outcome[0] == highspy.HighsStatus.kError:  # a bug, never bad input
+        raise RuntimeError(f"HiGHS refused to run: {h.modelStatusToString(h.getModelStatus())}")
+    return True
