@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -139,6 +139,9 @@ class Tightened:
     knapsack_pledges: list[int]  # pledges whose term in ``bound`` is their knapsack
     slack: dict[int, float]  # per knapsack pledge: its LP term minus its knapsack term
     rounds: int = 0  # of column generation
+    # per knapsack pledge: the whole packings column generation found (counts per column of
+    # the pledge), for the master program (:mod:`.master`)
+    packings: dict[int, list[np.ndarray]] = field(default_factory=dict)
 
     def column_slack(self, model: AggregateModel, pledges: list[PledgeColumns]) -> np.ndarray:
         """Per column of the model: its pledge's ``slack`` (0 outside knapsack pledges)."""
@@ -208,11 +211,17 @@ def improve_prices(
     if basis is not None:
         h.setBasis(basis)
     convexity = {}
+    found: dict[int, list[np.ndarray]] = {j: [] for j in chosen}
+
+    def add_packing(j: int, counts: np.ndarray) -> None:
+        _add_packing(h, pledges[j], counts, convexity[j])
+        found[j].append(counts)
+
     for j in chosen:
         convexity[j] = h.getNumRow()
         h.addRow(-math.inf, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
         _, packing = knapsack_term(model, pledges[j], centre[:n_classes], want_counts=True)
-        _add_packing(h, pledges[j], packing, convexity[j])
+        add_packing(j, packing)
 
     # Wentges smoothing: price at a point between the best prices so far (the "centre") and
     # the master's, which are erratic while the master knows few packings. A packing found
@@ -241,26 +250,28 @@ def improve_prices(
             for j, counts in packings.items():
                 worth = float(np.dot(counts, pledges[j].bonus - master[pledges[j].classes]))
                 if worth > max(0.0, duals[convexity[j]]) + 1e-9 * max(1.0, abs(worth)):
-                    _add_packing(h, pledges[j], counts, convexity[j])
+                    add_packing(j, counts)
                     added += 1
             if added:
                 break
         # The master's value is the bound's limit (the Lagrangian dual): stop near it.
         if not added or best - master_value <= CONVERGED * max(1.0, abs(best)):
             break
-    if best >= start.bound:
+    if rounds == 0:
         return start
-    return _finish(model, pledges, best, centre, chosen, rounds)
+    if best >= start.bound:
+        return replace(start, rounds=rounds, packings=found)
+    return _finish(model, pledges, best, centre, chosen, rounds, found)
 
 
-def _finish(model, pledges, bound, centre, chosen, rounds) -> Tightened:
+def _finish(model, pledges, bound, centre, chosen, rounds, packings=None) -> Tightened:
     slack = {}
     mu = centre[: len(model.classes)]
     for j in chosen:  # the chosen pledges' own prices: those that bound their knapsack best
         _set_pledge_prices(model, pledges[j], centre)
         exact, _ = knapsack_term(model, pledges[j], mu)
         slack[j] = max(0.0, lp_term(model, pledges[j], mu, centre) - exact)
-    return Tightened(bound, centre, chosen, slack, rounds)
+    return Tightened(bound, centre, chosen, slack, rounds, packings or {})
 
 
 def _set_pledge_prices(model: AggregateModel, p: PledgeColumns, prices: np.ndarray) -> None:
