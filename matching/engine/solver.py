@@ -23,8 +23,12 @@ Outline (docs/matching-engine.md has the full argument):
    ``max(bound of the restricted program, D - tau)``, never more than ``D``.
 5. Where whole households cannot fill a pledge the way the LP does (small pledges, large
    families), ``D`` is loose. Pricing those pledges as exact knapsacks gives the tighter
-   Lagrangian bound ``L``, and column generation improves its prices (:mod:`.decomposition`;
-   it runs in a worker thread beside the first program, see :class:`Beside`).
+   Lagrangian bound ``L``, and column generation improves its prices and finds whole
+   packings of those pledges (:mod:`.decomposition`; it runs in a worker thread beside the
+   dive and the small programs, see :class:`Beside`). With them, the *master program*
+   (:mod:`.master`: those pledges as whole packings, the rest as counts, around ``L``) is
+   searched on the other core beside the margin programs: its LP is ``L``'s, so HiGHS finds
+   there in about a second what a margin program needs seconds of root cuts for.
    After the first program around ``D``, the programs are restricted around ``L`` instead: the
    same argument, each knapsack pledge's columns held only beyond ``tau`` plus what its
    knapsack gives up against its LP term. ``L`` is usually within a few thousandths of a
@@ -36,8 +40,9 @@ Outline (docs/matching-engine.md has the full argument):
 
 Everything is deterministic: HiGHS is deterministic for a given model, the model is built in
 a fixed order, counts are turned into households by a fixed order (best base value first,
-then household id), and without a time limit column generation is waited for wherever its
-result is used. Only a wall-clock limit that cuts a step short makes a run differ.
+then household id), without a time limit column generation is waited for wherever its
+result is used, and the master program's solutions are read only when a margin program was
+cut short by the clock. Only a wall-clock limit that cuts a step short makes a run differ.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ from .highs import (
     set_time_left,
     status_name,
 )
+from .master import Master, master_program
 from .model import UNPLACED, Prepared, Room, feasibility_violations
 from .neighbourhoods import (
     block_bounds,
@@ -92,6 +98,13 @@ EXCHANGE_LIMIT = 200  # pledges of at most this many places take households from
 # When the time left is too short for the next margin program, blocks of pledges with at most
 # this many free count columns each (0.1-0.5 s of HiGHS at 10,000 households) are searched.
 BLOCK_COLUMNS = 3000
+# The master program (item 5 of the outline) starts at this ``tau`` relative to ``L`` (a fifth
+# of the first margin's: its programs hold more free columns at ``L``'s prices than the margin
+# programs at ``D``'s) and grows it by this factor, this many times at most, while each round
+# is solved in time and could still hold something better.
+MASTER_TAU_REL = 1e-6
+MASTER_ROUNDS = 3
+MASTER_GROWTH = 4.0
 
 
 @dataclass(slots=True)
@@ -110,6 +123,16 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
 
     def remaining() -> float:
         return deadline - time.perf_counter()
+
+    def seconds_left():
+        return None if time_limit is None else remaining()
+
+    def wait_left():  # HiGHS may use a quarter of the reserve before it is left running
+        return None if time_limit is None else remaining() + reserve / 4
+
+    def root_fits(free_columns: int) -> bool:
+        """Whether the time left (with the reserve) holds a program's root (see above)."""
+        return remaining() + reserve >= ROOT_SECONDS_PER_10K_COLUMNS * free_columns / 1e4
 
     classes = build_classes(prep)
     model = build_aggregate(prep.instance, classes)
@@ -132,9 +155,19 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         bound = trivial_bound(prep)
         return Outcome(best, max(bound, best_value), timed_out=True, log=log)
     lp_solution = h.getSolution()
-    lp_basis = h.getBasis()
     lp_point = np.array(lp_solution.col_value)
     prices = price_vector(model, np.asarray(lp_solution.row_dual))
+
+    # The same prices with the pledges whole households cannot fill as the LP does priced as
+    # knapsacks give ``L`` (:mod:`.decomposition`). Column generation improves its prices and
+    # finds whole packings of those pledges; it needs only the LP's prices and basis, so it
+    # runs from here on the other core, beside the dive and the first programs (0.05-0.6 s
+    # at 10,000 households), and its result is waited for before the master program.
+    pledges = pledge_columns(model, len(prep.instance.pledges))
+    tight = knapsack_bound(model, pledges, prices)
+    generation = None
+    if tight.knapsack_pledges:
+        generation = Beside(improve_prices, model, pledges, tight, deadline, h.getBasis())
 
     # 2. First incumbent: dive to integral counts, turn them into households, repack each
     # pledge exactly, let small pledges exchange households with the others.
@@ -155,20 +188,11 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     log[-1]["seconds_after_repack"] = time.perf_counter() - started
     del h, lp_solution
 
-    # 3. Bounds and reduced profits, computed by us. The LP's prices give ``D``; the same prices
-    # with the pledges whole households cannot fill as the LP does priced as knapsacks give
-    # ``L``, tighter (:mod:`.decomposition`); column generation later improves ``L``'s prices.
-    pledges = pledge_columns(model, len(prep.instance.pledges))
+    # 3. Bounds and reduced profits, computed by us: the LP's prices give ``D``, and ``L`` at
+    # the same prices is tighter.
     reduced, lp_bound = dual_bound(model, prices)
-    tight = knapsack_bound(model, pledges, prices)
     bound = min(lp_bound, tight.bound)
     log[-1].update(lp_bound=lp_bound, knapsack_bound=tight.bound, incumbent=best_value)
-
-    def seconds_left():
-        return None if time_limit is None else remaining()
-
-    def wait_left():  # HiGHS may use a quarter of the reserve before it is left running
-        return None if time_limit is None else remaining() + reserve / 4
 
     def take(run: ProgramRun) -> None:
         nonlocal best, best_value, best_y
@@ -200,10 +224,6 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             *disagreement_neighbourhood(model, lp_point, incumbent, margin_lower, margin_upper),
         )
 
-    def root_fits(free_columns: int) -> bool:
-        """Whether the time left (with the reserve) holds a program's root (see above)."""
-        return remaining() + reserve >= ROOT_SECONDS_PER_10K_COLUMNS * free_columns / 1e4
-
     def search_blocks() -> None:
         """Until the deadline: programs over blocks of pledges inside the first margin."""
         free = margin_upper > margin_lower
@@ -216,17 +236,10 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
                 continue  # the blocks get smaller
             search("pledge-block", lower, upper)
 
-    # 5. Integer programs over the margin, growing until the optimum is proven. The first is
-    # restricted around ``D``'s prices (the fewest free columns: the best first search for a
-    # better incumbent); once column generation has run, the rest around ``L``'s.
+    # The margin programs: the first is restricted around ``D``'s prices (the fewest free
+    # columns: the best first search for a better incumbent); the rest around ``L``'s.
     reference, slack = lp_bound, None
     timed_out = False
-    # Column generation needs only the LP's prices and basis: it runs beside the first margin
-    # program (or the blocks) on the other core, so that its tighter bound ``L`` counts even
-    # when the time runs out before the second (0.2-2 s at 10,000 households).
-    generation = None
-    if tight.knapsack_pledges and remaining() > 0:
-        generation = Beside(improve_prices, model, pledges, tight, deadline, lp_basis)
 
     def generated() -> Tightened | None:
         """Column generation's result once, waited for until the deadline (None: not in time)."""
@@ -249,6 +262,44 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     def proven() -> bool:  # within the contract's 1e-6, with room to spare
         return bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9)
 
+    # 5. The master program (:mod:`.master`): the knapsack pledges as column generation's whole
+    # packings, the rest as counts, around ``L``. Its LP is column generation's master, so
+    # HiGHS does not need the seconds of root cuts that a margin program needs on those
+    # pledges before it finds anything. It is searched beside the margin programs, on the
+    # other core (each HiGHS run on one thread), and its solutions are taken only when the
+    # margin programs were cut short by the clock: a proven optimum ignores them, so the
+    # result does not depend on which of the two searches ends first.
+    if generation is not None:
+        tight = generated() or tight
+        bound = min(bound, tight.bound)
+
+    def search_master(start_y, value, runs: list, stop: threading.Event) -> None:
+        """Master programs from the counts ``start_y`` (worth ``value``), ``tau`` growing
+        while each is solved and could still hold something better; each run goes to
+        ``runs`` with its ``tau``."""
+        reduced_at_l, _ = dual_bound(model, tight.prices)
+        tau_master = max(MASTER_TAU_REL * abs(tight.bound), 1e-6)
+        for _ in range(MASTER_ROUNDS):
+            master = master_program(model, pledges, tight, start_y)
+            lower, upper, row_lower = master.restrict(reduced_at_l, tau_master)
+            if stop.is_set() or remaining() <= 0 or not root_fits(np.count_nonzero(upper > lower)):
+                return
+            run = _run_program(
+                master.model, classes, prep, lower, upper, row_lower, start_y, seconds_left(),
+                wait=wait_left(), master=master, threads=1, stop=stop,
+            )
+            runs.append((run, tau_master))
+            if run.value > value:
+                value, start_y = run.value, counts_of(model, classes, run.assignment, n_households)
+            if not run.solved or tau_master >= tight.bound - value:
+                return
+            tau_master *= MASTER_GROWTH
+
+    master_search, master_runs = None, []
+    if tight.packings and not proven():
+        master_search = Beside(search_master, best_y.copy(), best_value, master_runs)
+
+    # 6. Integer programs over the margin, growing until the optimum is proven.
     while True:
         if remaining() <= 0:
             timed_out = True
@@ -268,7 +319,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         value_before = best_value
         run = _run_program(
             model, classes, prep, lower, upper, row_lower, best_y, seconds_left(),
-            widen=restricted, wait=wait_left(),
+            widen=restricted, wait=wait_left(), threads=None if master_search is None else 1,
         )
         take(run)
         if run.solved:
@@ -315,14 +366,14 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             tau = gap * (1 + 1e-9) + 1e-9
         else:
             tau = min(gap * (1 + 1e-9) + 1e-9, (4 if stalled else 2) * tau)
-    if generation is not None:
-        if timed_out:  # L still tightens the bound of what was found in time
-            later = generated()
-            if later is not None:
-                bound = min(bound, later.bound)
-        else:  # proven without it: stop it, and read nothing from a run cut short
-            generation.stop.set()
-            generation.result(None)
+    if master_search is not None:
+        if timed_out:  # its solutions count; HiGHS gets a little of the reserve, as above
+            master_search.result(None if time_limit is None else wait_left() + reserve / 4)
+            for run, tau_master in list(master_runs):
+                take(run)
+                log.append(_entry("master", run, started, best_value) | {"tau": tau_master})
+        else:  # proven without it: it is told to stop (HiGHS's interrupt), nothing is read
+            master_search.stop.set()
     return Outcome(best, max(bound, best_value), timed_out=timed_out, log=log)
 
 
@@ -486,7 +537,8 @@ class ProgramRun:
 
 def _run_program(
     model, classes, prep, lower, upper, row_lower, best_y, seconds, widen=True, search=False,
-    wait=None,
+    wait=None, master: Master | None = None, threads: int | None = None,
+    stop: threading.Event | None = None,
 ) -> ProgramRun:
     """Solve the aggregated program within the column bounds ``lower``/``upper`` from the
     incumbent's counts ``best_y``, for at most ``seconds`` (None: no limit); HiGHS is waited for
@@ -496,8 +548,13 @@ def _run_program(
     restriction then only grows). A ``search`` (a neighbourhood, which proves nothing) also
     holds the levels of every class whose counts are all held at the incumbent's: they could
     only move among themselves, and the incumbent's are the best (at 40,000 households those
-    levels made HiGHS take 0.7 s over a program of 70 free counts)."""
-    start_x = full_vector(model, classes, best_y)
+    levels made HiGHS take 0.7 s over a program of 70 free counts). With ``master``, ``model``
+    is that master program (:mod:`.master`), and its packings are turned back into counts;
+    ``threads`` is HiGHS's (None: its default); once ``stop`` is set, HiGHS is interrupted."""
+    if master is None:
+        start_x = full_vector(model, classes, best_y)
+    else:
+        start_x = master.vector(full_vector(master.base, classes, best_y))
     if widen:
         lower = np.minimum(lower, start_x)
         upper = np.maximum(upper, start_x)
@@ -524,7 +581,8 @@ def _run_program(
     # HiGHS's own RENS is off: its sub-program's presolve (strengthenInequalities) ran for over
     # ten minutes past a 50 s time limit on one program (sweep seed 132, HiGHS 1.16), and
     # the engine solves its own rounding program first.
-    h = new_highs(seconds, mip_rel_gap=MIP_REL_GAP, mip_heuristic_run_rens=False)
+    options = {} if threads is None else {"threads": threads}
+    h = new_highs(seconds, mip_rel_gap=MIP_REL_GAP, mip_heuristic_run_rens=False, **options)
     # HiGHS gets only the free columns, the fixed ones moved into the row bounds: its presolve
     # would remove them anyway, more slowly.
     lp, offset = _free_part(model, lower, upper, row_lower, free_columns)
@@ -538,6 +596,13 @@ def _run_program(
         reported["x"] = np.array(event.data_out.mip_solution, dtype=np.float64)
 
     h.cbMipImprovingSolution.subscribe(keep)
+    if stop is not None:  # HiGHS asks between phases (up to a second or so apart)
+
+        def interrupt(event):
+            if stop.is_set():
+                event.data_in.user_interrupt = True
+
+        h.cbMipInterrupt.subscribe(interrupt)
     if not run_within(h, wait):
         found = reported.get("x")
         run = ProgramRun(
@@ -550,7 +615,9 @@ def _run_program(
             bound=math.inf,  # not read: the run goes on
         )
         if found is not None:
-            run.assignment, run.value = _households(prep, model, classes, lower, free_columns, found)
+            run.assignment, run.value = _households(
+                prep, model, classes, lower, free_columns, found, master
+            )
         return run
     info = h.getInfo()
     run = ProgramRun(
@@ -564,15 +631,20 @@ def _run_program(
     )
     if run.has_solution:
         free_values = np.asarray(h.getSolution().col_value)
-        run.assignment, run.value = _households(prep, model, classes, lower, free_columns, free_values)
+        run.assignment, run.value = _households(
+            prep, model, classes, lower, free_columns, free_values, master
+        )
     return run
 
 
-def _households(prep, model, classes, lower, free_columns, free_values):
+def _households(prep, model, classes, lower, free_columns, free_values, master=None):
     """The households, and their value, for a solution of a program over ``free_columns``."""
     x = lower.copy()
     x[free_columns] = free_values
-    y = np.maximum(np.rint(x[: model.n_y]).astype(np.int64), 0)
+    if master is None:
+        y = np.maximum(np.rint(x[: model.n_y]).astype(np.int64), 0)
+    else:
+        y = master.counts(x)
     assignment = assignment_from_counts(prep, model, classes, y)
     return assignment, assignment_value(prep, assignment)
 

@@ -1,4 +1,4 @@
-"""Column generation beside the first margin program: the worker thread, its stop, its bound."""
+"""Column generation beside the dive and the first programs: the worker thread, its stop, its bound."""
 
 import threading
 

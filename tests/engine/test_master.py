@@ -1,0 +1,169 @@
+"""The master program: knapsack pledges as column generation's whole packings (a search)."""
+
+import math
+import threading
+
+import numpy as np
+import pytest
+
+from matching.engine import parse_instance
+from matching.engine import solver as solver_module
+from matching.engine.aggregate import build_aggregate
+from matching.engine.classes import build_classes
+from matching.engine.decomposition import improve_prices, knapsack_bound, pledge_columns
+from matching.engine.generator import generate_instance
+from matching.engine.greedy import greedy
+from matching.engine.highs import make_lp, new_highs
+from matching.engine.master import master_program
+from matching.engine.model import feasibility_violations, prepare
+from matching.engine.naive import solve_naive
+from matching.engine.solver import (
+    _arrays,
+    _run_program,
+    counts_of,
+    dual_bound,
+    full_vector,
+    price_vector,
+    row_activity,
+)
+
+
+def _generated(inst):
+    """The model, its classes and column generation's result (with its packings)."""
+    prep = prepare(inst)
+    classes = build_classes(prep)
+    model = build_aggregate(inst, classes)
+    h = new_highs(presolve="off")
+    h.passModel(make_lp(**_arrays(model)))
+    h.run()
+    prices = price_vector(model, np.asarray(h.getSolution().row_dual))
+    pledges = pledge_columns(model, len(inst.pledges))
+    tight = improve_prices(model, pledges, knapsack_bound(model, pledges, prices), basis=h.getBasis())
+    return prep, classes, model, pledges, tight
+
+
+def _optimum(prep):
+    assignment, _, optimal, _ = solve_naive(prep, time_limit=60, mip_rel_gap=1e-9)
+    assert optimal
+    return assignment, math.fsum(prep.value(i, j) for i, j in enumerate(assignment) if j >= 0)
+
+
+def _solve_master(prep, classes, model, pledges, tight, incumbent, tau=math.inf):
+    y = counts_of(model, classes, incumbent, len(prep.instance.households))
+    master = master_program(model, pledges, tight, y)
+    reduced, _ = dual_bound(model, tight.prices)
+    lower, upper, row_lower = master.restrict(reduced, tau)
+    return _run_program(
+        master.model, classes, prep, lower, upper, row_lower, y, None, master=master
+    )
+
+
+def test_the_master_holds_the_incumbent_and_gives_its_counts_back():
+    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
+    prep, classes, model, pledges, tight = _generated(inst)
+    assert tight.knapsack_pledges and all(tight.packings[j] for j in tight.knapsack_pledges)
+    y = counts_of(model, classes, greedy(prep), len(inst.households))
+    master = master_program(model, pledges, tight, y)
+    x = full_vector(model, classes, y)
+    start = master.vector(x)
+    assert np.array_equal(master.counts(start), y)
+    # The same value, inside every bound and row of the master.
+    assert float(master.model.cost @ start) == pytest.approx(float(model.cost @ x))
+    assert np.all(start >= master.model.lower) and np.all(start <= master.model.upper)
+    activity = row_activity(master.model, start)
+    assert np.all(activity >= master.model.row_lower - 1e-9)
+    assert np.all(activity <= master.model.row_upper + 1e-9)
+    # Each knapsack pledge takes one packing at most, and its own counts are held at zero.
+    assert np.all(start[master.knapsack_columns] == 0)
+    assert np.count_nonzero(start[len(model.cost) :]) <= len(tight.knapsack_pledges)
+
+
+def test_packings_giving_up_more_than_tau_are_held_out():
+    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
+    prep, classes, model, pledges, tight = _generated(inst)
+    y = counts_of(model, classes, greedy(prep), len(inst.households))
+    master = master_program(model, pledges, tight, y)
+    reduced, _ = dual_bound(model, tight.prices)
+    tau = float(np.median(master.packing_loss))
+    lower, upper, _ = master.restrict(reduced, tau)
+    packings = slice(len(model.cost), None)
+    assert np.array_equal(upper[packings] > 0, master.packing_loss <= tau)
+    assert 0 < np.count_nonzero(upper[packings]) < len(master.packing_loss) or tau == 0
+    assert np.all(upper[master.knapsack_columns] == 0)
+    held_up = reduced[: len(model.cost)] > tau
+    assert np.all(lower[: len(model.cost)][held_up] == model.upper[held_up])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 4, 5, 9, 10, 11, 15])  # seeds with knapsack pledges
+def test_the_master_gives_placements_never_above_the_optimum_and_finds_it_from_its_packings(seed):
+    # Whatever its packings, a solution of the master is a placement (never above the
+    # optimum); given the optimum's own packings, the master's optimum is the optimum.
+    inst = parse_instance(generate_instance(150, seed=seed, shape="small-pledges", n_pledges=8))
+    prep, classes, model, pledges, tight = _generated(inst)
+    assert tight.knapsack_pledges
+    optimum_assignment, optimum = _optimum(prep)
+    from_greedy = _solve_master(prep, classes, model, pledges, tight, greedy(prep))
+    assert from_greedy.solved
+    assert not feasibility_violations(inst, from_greedy.assignment)
+    assert from_greedy.value <= optimum + 1e-9 * abs(optimum)
+    from_optimum = _solve_master(prep, classes, model, pledges, tight, optimum_assignment)
+    assert from_optimum.solved
+    assert not feasibility_violations(inst, from_optimum.assignment)
+    assert from_optimum.value == pytest.approx(optimum, rel=1e-9)
+
+
+def test_a_proven_solve_reads_nothing_from_the_master(monkeypatch):
+    # The margin programs prove the optimum: the master search beside them is stopped and
+    # nothing of it is read, so the result is the one without it (whichever ends first).
+    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
+    outcome = solver_module.solve_exact(prepare(inst))
+    assert not outcome.timed_out
+    assert "master" not in [e["step"] for e in outcome.log]
+    monkeypatch.setattr(solver_module, "MASTER_ROUNDS", 0)
+    assert solver_module.solve_exact(prepare(inst)).assignment == outcome.assignment
+
+
+def test_when_the_margin_programs_are_cut_short_the_master_solutions_are_taken(monkeypatch):
+    # Every margin program "stopped by the clock" with nothing found (the master's own runs
+    # are real): the solve ends cut short, and what the master found is its result.
+    real = solver_module._run_program
+
+    def margins_cut_short(*args, master=None, search=False, **kwargs):
+        if master is not None or search:
+            return real(*args, master=master, search=search, **kwargs)
+        return solver_module.ProgramRun(
+            status="Time limit reached", free=0, started_from_incumbent=True, solved=False,
+            infeasible=False, has_solution=False, bound=math.inf,
+        )
+
+    monkeypatch.setattr(solver_module, "_run_program", margins_cut_short)
+    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
+    prep = prepare(inst)
+    outcome = solver_module.solve_exact(prep)
+    steps = [e["step"] for e in outcome.log]
+    assert outcome.timed_out and "master" in steps
+    assert steps.index("column-generation") < steps.index("master")
+    masters = [e for e in outcome.log if e["step"] == "master"]
+    before = outcome.log[steps.index("master") - 1]["value"]
+    assert masters[-1]["value"] >= before
+    value = math.fsum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
+    assert value == pytest.approx(masters[-1]["value"])
+    assert not feasibility_violations(inst, outcome.assignment)
+    _, optimum = _optimum(prep)
+    assert value <= optimum + 1e-9 * optimum <= outcome.bound + 1e-6
+
+
+def test_a_master_program_told_to_stop_is_interrupted():
+    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
+    prep, classes, model, pledges, tight = _generated(inst)
+    y = counts_of(model, classes, greedy(prep), len(inst.households))
+    master = master_program(model, pledges, tight, y)
+    reduced, _ = dual_bound(model, tight.prices)
+    lower, upper, row_lower = master.restrict(reduced, math.inf)
+    stop = threading.Event()
+    stop.set()
+    run = _run_program(
+        master.model, classes, prep, lower, upper, row_lower, y, None, master=master, stop=stop
+    )
+    assert run.status == "Interrupted by user"
+    assert not run.solved and not run.infeasible
