@@ -182,7 +182,8 @@ def improve_prices(
     stop: threading.Event | None = None,
 ) -> Tightened:
     """Column generation from ``start`` (:func:`knapsack_bound`) over its knapsack pledges:
-    the smallest ``L`` found, and its prices. ``basis`` is the LP's, to start the master.
+    the smallest ``L`` found, its prices, and the whole packings the rounds found (for the
+    master program, :mod:`.master`). ``basis`` is the LP's, to start the master LP.
     Ends early at ``deadline`` or, between rounds, once ``stop`` is set."""
     n_classes = len(model.classes)
     chosen = start.knapsack_pledges
