@@ -273,10 +273,23 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         tight = generated() or tight
         bound = min(bound, tight.bound)
 
-    def search_master(start_y, value, runs: list, stop: threading.Event) -> None:
-        """Master programs from the counts ``start_y`` (worth ``value``), ``tau`` growing
-        while each is solved and could still hold something better; each run goes to
-        ``runs`` with its ``tau``."""
+    def search_master(start: list[int], value: float, runs: list, stop: threading.Event) -> None:
+        """From the incumbent ``start`` (worth ``value``): the small pledges' exchange again,
+        at ``L``'s prices when column generation moved them, then master programs, ``tau``
+        growing while each is solved and could still hold something better. Each result
+        goes to ``runs`` as (step, run, tau)."""
+        start_y = counts_of(model, classes, start, n_households)
+        if not np.array_equal(tight.prices, prices):
+            trial = improve_by_exchange(prep, model, tight.prices, start, eligible_for, deadline)
+            trial_value = assignment_value(prep, trial)
+            if trial_value > value:
+                run = ProgramRun(
+                    status="Exchanged", free=0, started_from_incumbent=True, solved=False,
+                    infeasible=False, has_solution=True, bound=math.inf, value=trial_value,
+                    assignment=trial,
+                )
+                runs.append(("exchange-at-L", run, None))
+                value, start_y = trial_value, counts_of(model, classes, trial, n_households)
         reduced_at_l, _ = dual_bound(model, tight.prices)
         tau_master = max(MASTER_TAU_REL * abs(tight.bound), 1e-6)
         for _ in range(MASTER_ROUNDS):
@@ -288,7 +301,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
                 master.model, classes, prep, lower, upper, row_lower, start_y, seconds_left(),
                 wait=wait_left(), master=master, threads=1, stop=stop,
             )
-            runs.append((run, tau_master))
+            runs.append(("master", run, tau_master))
             if run.value > value:
                 value, start_y = run.value, counts_of(model, classes, run.assignment, n_households)
             if not run.solved or tau_master >= tight.bound - value:
@@ -297,7 +310,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
 
     master_search, master_runs = None, []
     if tight.packings and not proven():
-        master_search = Beside(search_master, best_y.copy(), best_value, master_runs)
+        master_search = Beside(search_master, list(best), best_value, master_runs)
 
     # 6. Integer programs over the margin, growing until the optimum is proven.
     while True:
@@ -369,9 +382,9 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     if master_search is not None:
         if timed_out:  # its solutions count; HiGHS gets a little of the reserve, as above
             master_search.result(None if time_limit is None else wait_left() + reserve / 4)
-            for run, tau_master in list(master_runs):
+            for step, run, tau_master in list(master_runs):
                 take(run)
-                log.append(_entry("master", run, started, best_value) | {"tau": tau_master})
+                log.append(_entry(step, run, started, best_value) | {"tau": tau_master})
         else:  # proven without it: it is told to stop (HiGHS's interrupt), nothing is read
             master_search.stop.set()
     return Outcome(best, max(bound, best_value), timed_out=timed_out, log=log)
