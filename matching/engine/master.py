@@ -13,7 +13,7 @@ bound a few thousandths of a percent above the optimum rather than a few hundred
 It is a search, not a proof: a packing column generation did not find is not in it. It is
 restricted around ``L``'s prices like a margin program (:func:`.solver.restrict`): a count or
 level whose reduced profit is beyond ``tau`` is held where ``L`` puts it, and a packing that
-gives up more than ``tau`` against its pledge's best one is left out; the incumbent's own
+gives up more than ``tau`` against its pledge's best one is left out (:meth:`Master.bounds`); the incumbent's own
 packings are always in it, so the incumbent is a feasible start.
 """
 
@@ -63,21 +63,14 @@ class Master:
             y[self.pledge_columns[k]] += self.packing_counts[k]
         return y
 
-    def restrict(self, reduced: np.ndarray, tau: float):
-        """Bounds within ``tau`` of ``L`` (``reduced``: the aggregated program's reduced
-        profits at ``L``'s prices): counts and levels as in :func:`.solver.restrict`, packings
-        giving up more than ``tau`` held out."""
-        base = self.base
-        lower, upper = base.lower.copy(), base.upper.copy()
-        at_upper = (reduced > tau) & (upper > lower)
-        at_lower = (reduced < -tau) & (upper > lower)
-        lower[at_upper] = upper[at_upper]
-        upper[at_lower] = lower[at_lower]
+    def bounds(self, lower: np.ndarray, upper: np.ndarray, tau: float):
+        """The master's column bounds from the aggregated program's ``lower``/``upper`` (a
+        restriction around ``L``'s prices, :func:`.solver.restrict`): the knapsack pledges'
+        counts held at zero, and their packings that give up more than ``tau`` left out."""
+        upper = upper.copy()
         upper[self.knapsack_columns] = 0.0
-        packings = len(self.packing_counts)
-        lower = np.concatenate([lower, np.zeros(packings)])
-        upper = np.concatenate([upper, (self.packing_loss <= tau).astype(np.float64)])
-        return lower, upper, self.model.row_lower
+        kept = (self.packing_loss <= tau).astype(np.float64)
+        return np.concatenate([lower, np.zeros(len(kept))]), np.concatenate([upper, kept])
 
 
 def master_program(

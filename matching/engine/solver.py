@@ -294,7 +294,9 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         tau_master = max(MASTER_TAU_REL * abs(tight.bound), 1e-6)
         for _ in range(MASTER_ROUNDS):
             master = master_program(model, pledges, tight, start_y)
-            lower, upper, row_lower = master.restrict(reduced_at_l, tau_master)
+            lower, upper, _, _ = restrict(model, reduced_at_l, tau_master)
+            lower, upper = master.bounds(lower, upper, tau_master)
+            row_lower = master.model.row_lower
             if stop.is_set() or remaining() <= 0 or not root_fits(np.count_nonzero(upper > lower)):
                 return
             run = _run_program(

@@ -24,6 +24,7 @@ from matching.engine.solver import (
     dual_bound,
     full_vector,
     price_vector,
+    restrict,
     row_activity,
 )
 
@@ -52,9 +53,9 @@ def _solve_master(prep, classes, model, pledges, tight, incumbent, tau=math.inf)
     y = counts_of(model, classes, incumbent, len(prep.instance.households))
     master = master_program(model, pledges, tight, y)
     reduced, _ = dual_bound(model, tight.prices)
-    lower, upper, row_lower = master.restrict(reduced, tau)
+    lower, upper = master.bounds(*restrict(model, reduced, tau)[:2], tau)
     return _run_program(
-        master.model, classes, prep, lower, upper, row_lower, y, None, master=master
+        master.model, classes, prep, lower, upper, master.model.row_lower, y, None, master=master
     )
 
 
@@ -85,7 +86,7 @@ def test_packings_giving_up_more_than_tau_are_held_out():
     master = master_program(model, pledges, tight, y)
     reduced, _ = dual_bound(model, tight.prices)
     tau = float(np.median(master.packing_loss))
-    lower, upper, _ = master.restrict(reduced, tau)
+    lower, upper = master.bounds(*restrict(model, reduced, tau)[:2], tau)
     packings = slice(len(model.cost), None)
     assert np.array_equal(upper[packings] > 0, master.packing_loss <= tau)
     assert 0 < np.count_nonzero(upper[packings]) < len(master.packing_loss) or tau == 0
@@ -162,11 +163,12 @@ def test_a_master_program_told_to_stop_is_interrupted():
     y = counts_of(model, classes, greedy(prep), len(inst.households))
     master = master_program(model, pledges, tight, y)
     reduced, _ = dual_bound(model, tight.prices)
-    lower, upper, row_lower = master.restrict(reduced, math.inf)
+    lower, upper = master.bounds(*restrict(model, reduced, math.inf)[:2], math.inf)
     stop = threading.Event()
     stop.set()
     run = _run_program(
-        master.model, classes, prep, lower, upper, row_lower, y, None, master=master, stop=stop
+        master.model, classes, prep, lower, upper, master.model.row_lower, y, None,
+        master=master, stop=stop,
     )
     assert run.status == "Interrupted by user"
     assert not run.solved and not run.infeasible
