@@ -43,6 +43,14 @@ def _generated(inst):
     return prep, classes, model, pledges, tight
 
 
+def _from_greedy():
+    """A small-pledges instance, and its master program around the greedy placement."""
+    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
+    prep, classes, model, pledges, tight = _generated(inst)
+    y = counts_of(model, classes, greedy(prep), len(inst.households))
+    return inst, prep, classes, model, pledges, tight, y, master_program(model, pledges, tight, y)
+
+
 def _optimum(prep):
     assignment, _, optimal, _ = solve_naive(prep, time_limit=60, mip_rel_gap=1e-9)
     assert optimal
@@ -60,11 +68,8 @@ def _solve_master(prep, classes, model, pledges, tight, incumbent, tau=math.inf)
 
 
 def test_the_master_holds_the_incumbent_and_gives_its_counts_back():
-    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
-    prep, classes, model, pledges, tight = _generated(inst)
+    _, _, classes, model, _, tight, y, master = _from_greedy()
     assert tight.knapsack_pledges and all(tight.packings[j] for j in tight.knapsack_pledges)
-    y = counts_of(model, classes, greedy(prep), len(inst.households))
-    master = master_program(model, pledges, tight, y)
     x = full_vector(model, classes, y)
     start = master.vector(x)
     assert np.array_equal(master.counts(start), y)
@@ -80,10 +85,7 @@ def test_the_master_holds_the_incumbent_and_gives_its_counts_back():
 
 
 def test_packings_giving_up_more_than_tau_are_held_out():
-    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
-    prep, classes, model, pledges, tight = _generated(inst)
-    y = counts_of(model, classes, greedy(prep), len(inst.households))
-    master = master_program(model, pledges, tight, y)
+    _, _, _, model, _, tight, _, master = _from_greedy()
     reduced, _ = dual_bound(model, tight.prices)
     tau = float(np.median(master.packing_loss))
     lower, upper = master.bounds(*restrict(model, reduced, tau)[:2], tau)
@@ -158,10 +160,7 @@ def test_when_the_margin_programs_are_cut_short_the_master_solutions_are_taken(m
 
 
 def test_a_master_program_told_to_stop_is_interrupted():
-    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
-    prep, classes, model, pledges, tight = _generated(inst)
-    y = counts_of(model, classes, greedy(prep), len(inst.households))
-    master = master_program(model, pledges, tight, y)
+    _, prep, classes, model, _, tight, y, master = _from_greedy()
     reduced, _ = dual_bound(model, tight.prices)
     lower, upper = master.bounds(*restrict(model, reduced, math.inf)[:2], math.inf)
     stop = threading.Event()
