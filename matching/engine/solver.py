@@ -266,7 +266,9 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     # packings, the rest as counts, around ``L``. Its LP is column generation's master, so
     # HiGHS does not need the seconds of root cuts that a margin program needs on those
     # pledges before it finds anything. It is searched beside the margin programs, on the
-    # other core (each HiGHS run on one thread), and its solutions are taken only when the
+    # other core (each HiGHS run on one thread), after one more exchange of households with
+    # the small pledges, at ``L``'s prices (a pledge the LP fills well at ``D``'s prices may
+    # still give up much at ``L``'s), and its solutions are taken only when the
     # margin programs were cut short by the clock: a proven optimum ignores them, so the
     # result does not depend on which of the two searches ends first.
     if generation is not None:
