@@ -367,13 +367,9 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         if proven():
             break
         if slack is None and tight.knapsack_pledges:
-            # Column generation's prices for L, then restrictions around them.
-            tight = generated() or tight
-            bound = min(bound, tight.bound)
+            # Column generation's prices for L (step 5), then restrictions around them.
             reduced, _ = dual_bound(model, tight.prices)
             reference, slack = tight.bound, tight.column_slack(model, pledges)
-            if proven():
-                break
         # Grow the margin: straight to a proof round when it is at most twice as large; else
         # double it, or quadruple it when this round found nothing better (the incumbent is
         # then probably optimal, but a proof round over the whole model may not fit the time).
