@@ -29,20 +29,29 @@ Outline (docs/matching-engine.md has the full argument):
    (:mod:`.master`: those pledges as whole packings, the rest as counts, around ``L``) is
    searched on the other core beside the margin programs: its LP is ``L``'s, so HiGHS finds
    there in about a second what a margin program needs seconds of root cuts for.
-   After the first program around ``D``, the programs are restricted around ``L`` instead: the
+   After the first program around ``D``, the programs are restricted around ``L`` too: the
    same argument, each knapsack pledge's columns held only beyond ``tau`` plus what its
    knapsack gives up against its LP term. ``L`` is usually within a few thousandths of a
    percent of the optimum, so far smaller programs prove it.
-6. When the restriction has grown to most of the model, the whole program is solved and its
+6. HiGHS's root cuts on the whole program (:mod:`.cuts`) give ``D'``, the LP with them, within
+   0.002 % of the optimum where ``D`` and ``L`` can be 0.08 % above it. Its reduced profits
+   restrict the programs the same way (the program then holds the cut rows). The root takes
+   0.1-10 s at 10,000 households, so it is waited for only with a generous time limit (or
+   none; ``CUTS_WAITED_FOR``); under a short one, where the other core is free (no knapsack
+   pledges), it runs there with its own margin programs around ``D'`` (:func:`search_with_cuts`).
+   Every restriction is the intersection of those around each bound known (:class:`Margins`):
+   each holds every solution worth more than the same target.
+7. When the restriction has grown to most of the model, the whole program is solved and its
    bound is HiGHS's own. A time limit stops the loop with the best solution so far: a program
    whose root no longer fits the time left gives way to blocks of pledges, and no HiGHS run is
    waited for past the deadline (:func:`.highs.run_within`).
 
 Everything is deterministic: HiGHS is deterministic for a given model, the model is built in
 a fixed order, counts are turned into households by a fixed order (best base value first,
-then household id), without a time limit column generation is waited for wherever its
-result is used, and the master program's solutions are read only when a margin program was
-cut short by the clock. Only a wall-clock limit that cuts a step short makes a run differ.
+then household id), column generation and (when waited for) the root cuts are waited for
+wherever their result is used, and the searches beside the main one (the master program, the
+cut search) are read only when a margin program was cut short by the clock. Only a
+wall-clock limit that cuts a step short makes a run differ.
 """
 
 from __future__ import annotations
@@ -56,6 +65,7 @@ import numpy as np
 
 from .aggregate import AggregateModel, build_aggregate, household_columns
 from .classes import HouseholdClass, build_classes
+from .cuts import root_cuts, with_cuts
 from .decomposition import Tightened, improve_prices, knapsack_bound, pledge_columns
 from .greedy import greedy, top_up
 from .highs import (
@@ -98,6 +108,10 @@ EXCHANGE_LIMIT = 200  # pledges of at most this many places take households from
 # When the time left is too short for the next margin program, blocks of pledges with at most
 # this many free count columns each (0.1-0.5 s of HiGHS at 10,000 households) are searched.
 BLOCK_COLUMNS = 3000
+# With at least this many seconds per 10,000 households (or no limit), the main search waits
+# for HiGHS's root cuts (:mod:`.cuts`, up to 10 s at 10,000 households) and restricts its
+# margin programs around the LP with them too; with less, they are searched beside it.
+CUTS_WAITED_FOR = 20.0
 # The master program (item 5 of the outline) starts at this ``tau`` relative to ``L`` (a fifth
 # of the first margin's: its programs hold more free columns at ``L``'s prices than the margin
 # programs at ``D``'s) and grows it by this factor, this many times at most, while each round
@@ -169,6 +183,24 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     if tight.knapsack_pledges:
         generation = Beside(improve_prices, model, pledges, tight, deadline, h.getBasis())
 
+    # HiGHS's root cuts on the whole program give a tighter LP, ``D'`` (:mod:`.cuts`). With a
+    # generous time limit (or none) they are computed from here on the other core and waited
+    # for before the margin programs (step 6). Under a shorter one, where the other core is
+    # free (nothing priced as a knapsack), the cut search runs there with its own margin
+    # programs around ``D'``; like the master search, it is read only when the time runs out.
+    # ``shared`` gives it the LP's bound and, from the first on, the main search's incumbent.
+    shared = {"first": threading.Event()}
+    cut_search, cut_runs = None, []
+    root = None
+    lp_basis = h.getBasis()
+    if _waits_for_cuts(time_limit, n_households):
+        root = Beside(root_cuts, model, seconds_left(), None)
+    elif generation is None:
+        cut_search = Beside(
+            search_with_cuts, model, classes, prep, lp_basis, shared, cut_runs,
+            seconds_left, wait_left, root_fits,
+        )
+
     # 2. First incumbent: dive to integral counts, turn them into households, repack each
     # pledge exactly, let small pledges exchange households with the others.
     def rounded_value(y):  # the aggregated program's value of integral counts
@@ -194,11 +226,16 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     bound = min(lp_bound, tight.bound)
     log[-1].update(lp_bound=lp_bound, knapsack_bound=tight.bound, incumbent=best_value)
 
+    shared["lp"] = Reference("D", lp_bound, reduced)
+    shared["incumbent"] = (best, best_value)
+    shared["first"].set()
+
     def take(run: ProgramRun) -> None:
         nonlocal best, best_value, best_y
         if run.value > best_value:
             best, best_value = run.assignment, run.value
             best_y = counts_of(model, classes, best, n_households)
+            shared["incumbent"] = (best, best_value)
 
     # 4. Two small programs inside the first margin below (:mod:`.neighbourhoods`), 0.05-0.3 s
     # each at 10,000 households: the LP's rounding neighbourhood rounds its fractional counts
@@ -237,8 +274,10 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             search("pledge-block", lower, upper)
 
     # The margin programs: the first is restricted around ``D``'s prices (the fewest free
-    # columns: the best first search for a better incumbent); the rest around ``L``'s.
-    reference, slack = lp_bound, None
+    # columns: the best first search for a better incumbent); the rest around ``L``'s and, when
+    # they were waited for, the cuts' ``D'``, each restriction within its own bound's margin.
+    references = [shared["lp"]]
+    program_model = model  # with the cuts' rows once they are used
     timed_out = False
 
     def generated() -> Tightened | None:
@@ -316,18 +355,36 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     if tight.packings and not proven():
         master_search = Beside(search_master, list(best), best_value, master_runs)
 
-    # 6. Integer programs over the margin, growing until the optimum is proven.
+    # 6. The root cuts, when waited for: ``D'`` restricts the margin programs too, which then
+    # hold the cut rows. A root that proves the optimum alone gives it (and no cuts).
+    if root is not None:
+        found = root.result(wait_left())
+        if found is not None and found.solution is not None:
+            take(_placement(prep, model, classes, found.solution))
+            bound = min(bound, found.bound)
+            log.append(
+                {"step": "root", "solved": found.solved, "value": best_value, "bound": bound,
+                 "seconds": time.perf_counter() - started}
+            )
+        if found is not None and found.cuts is not None:
+            cut_model, reference = tightened_by_cuts(model, lp_basis, found.cuts, seconds_left())
+            if reference is not None:
+                program_model = cut_model
+                references.append(reference)
+                bound = min(bound, reference.value)
+                log.append(
+                    {"step": "cuts", "cuts": len(found.cuts), "bound": bound,
+                     "seconds": time.perf_counter() - started}
+                )
+
+    # 7. Integer programs over the margin, growing until the optimum is proven.
+    margins = Margins(model, program_model, references, tau)
     while True:
         if remaining() <= 0:
             timed_out = True
             break
-        lower, upper, row_lower, restricted = restrict(model, reduced, tau, slack)
+        lower, upper, restricted = margins.bounds()
         free = np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])
-        if restricted and free > FULL_MODEL_SHARE * model.n_y:
-            # The margin is most of the model: solve the whole of it (HiGHS then does its own
-            # reduced-cost fixing from our incumbent, plus cuts).
-            lower, upper, row_lower, restricted = model.lower, model.upper, model.row_lower, False
-            free = model.n_y
         if not root_fits(free):
             # Not enough time left for this program's root (see above): search blocks instead.
             timed_out = True
@@ -335,50 +392,32 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
             break
         value_before = best_value
         run = _run_program(
-            model, classes, prep, lower, upper, row_lower, best_y, seconds_left(),
-            widen=restricted, wait=wait_left(), threads=None if master_search is None else 1,
+            margins.program_model, classes, prep, lower, upper, margins.program_model.row_lower,
+            best_y, seconds_left(), widen=restricted, wait=wait_left(),
+            threads=None if master_search is None and cut_search is None else 1,
         )
         take(run)
-        if run.solved:
-            restricted_bound = run.bound
-        elif run.infeasible:
-            restricted_bound = -math.inf  # nothing inside the restriction: all is outside
-        else:  # stopped by the time limit
-            timed_out = True
-            restricted_bound = run.bound if run.has_solution else math.inf
-            if not math.isfinite(restricted_bound):
-                restricted_bound = math.inf
-        if restricted:
-            bound = min(bound, max(restricted_bound, reference - tau))
-        else:
-            bound = min(bound, restricted_bound)
+        timed_out = not (run.solved or run.infeasible)
+        bound = min(bound, margins.proven(run, restricted))
         log.append(
             _entry("margin-mip", run, started, best_value)
             | {
-                "around": "D" if slack is None else "L",
-                "tau": tau,
+                "around": "+".join(r.name for r in margins.references),
+                "tau": margins.tau,
                 "restricted": restricted,
                 "started_from_incumbent": run.started_from_incumbent,
                 "bound": bound,
             }
         )
-        if timed_out or not restricted:
+        if timed_out or not restricted or proven():
             break
-        if proven():
-            break
-        if slack is None and tight.knapsack_pledges:
-            # Column generation's prices for L (step 5), then restrictions around them.
-            reduced, _ = dual_bound(model, tight.prices)
-            reference, slack = tight.bound, tight.column_slack(model, pledges)
-        # Grow the margin: straight to a proof round when it is at most twice as large; else
-        # double it, or quadruple it when this round found nothing better (the incumbent is
-        # then probably optimal, but a proof round over the whole model may not fit the time).
-        gap = reference - best_value
-        stalled = run.has_solution and best_value <= value_before
-        if gap <= 2 * tau:
-            tau = gap * (1 + 1e-9) + 1e-9
-        else:
-            tau = min(gap * (1 + 1e-9) + 1e-9, (4 if stalled else 2) * tau)
+        if tight.knapsack_pledges and not any(r.name == "L" for r in references):
+            # Column generation's prices for L (step 5), then restrictions around them too.
+            reduced_at_l, _ = dual_bound(model, tight.prices)
+            references.append(
+                Reference("L", tight.bound, reduced_at_l, tight.column_slack(model, pledges))
+            )
+        margins.grow(best_value, stalled=run.has_solution and best_value <= value_before)
     if master_search is not None:
         if timed_out:  # its solutions count; HiGHS gets a little of the reserve, as above
             master_search.result(None if time_limit is None else wait_left() + reserve / 4)
@@ -387,7 +426,161 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
                 log.append(_entry(step, run, started, best_value) | {"tau": tau_master})
         else:  # proven without it: it is told to stop (HiGHS's interrupt), nothing is read
             master_search.stop.set()
+    if cut_search is not None:
+        if timed_out:
+            cut_search.result(wait_left() + reserve / 4)
+            for step, run, cut_bound in list(cut_runs):
+                if run is not None:
+                    take(run)
+                bound = min(bound, cut_bound)
+                entry = {"step": step, "seconds": time.perf_counter() - started, "bound": cut_bound}
+                if run is not None:
+                    entry = _entry(step, run, started, best_value) | {"bound": cut_bound}
+                log.append(entry)
+        else:
+            cut_search.stop.set()
+    if root is not None:
+        root.stop.set()  # when the optimum was proven before its cuts were waited for
     return Outcome(best, max(bound, best_value), timed_out=timed_out, log=log)
+
+
+def _waits_for_cuts(time_limit: float | None, n_households: int) -> bool:
+    needed = CUTS_WAITED_FOR * n_households / 1e4
+    return needed < math.inf and (time_limit is None or time_limit >= needed)
+
+
+@dataclass(slots=True)
+class Reference:
+    """A bound and the reduced profits that prove it (``D``, ``L`` or ``D'``)."""
+
+    name: str
+    value: float
+    reduced: np.ndarray
+    slack: np.ndarray | None = None  # per column, for ``L`` (see :func:`restrict`)
+
+
+def within(model: AggregateModel, references: list[Reference], target: float):
+    """Column bounds holding every solution worth at least ``target``: the intersection of
+    each reference's restriction within its own margin (``value - target``). Returns
+    (lower, upper, whether anything was restricted)."""
+    lower, upper, restricted = model.lower, model.upper, False
+    for r in references:
+        lo, up, _, held = restrict(model, r.reduced, max(r.value - target, 0.0), r.slack)
+        lower, upper, restricted = np.maximum(lower, lo), np.minimum(upper, up), restricted or held
+    # Two references may hold a column at different values: no solution is worth ``target``
+    # then, and the program need only hold the incumbent (the solver widens it to do so).
+    return lower, np.maximum(upper, lower), restricted
+
+
+def tightened_by_cuts(model, lp_basis, cuts, seconds):
+    """The program with ``cuts`` as rows, and ``D'``: the LP with them, warm-started from the
+    LP's basis (None when it was not solved in time)."""
+    h = new_highs(seconds, presolve="off")
+    h.passModel(make_lp(**_arrays(model)))
+    h.setBasis(lp_basis)
+    n = len(cuts)
+    h.addRows(
+        n, np.full(n, -np.inf), cuts.upper, len(cuts.index),
+        cuts.starts[:-1].astype(np.int32), cuts.index.astype(np.int32), cuts.values,
+    )
+    cut_model = with_cuts(model, cuts)
+    if not run_within(h, seconds) or not is_optimal(h):
+        return cut_model, None
+    prices = price_vector(cut_model, np.asarray(h.getSolution().row_dual))
+    reduced, value = dual_bound(cut_model, prices)
+    return cut_model, Reference("D'", value, reduced)
+
+
+class Margins:
+    """The margin programs' restrictions (step 4 of the outline) within ``tau`` of the tightest
+    of ``references``, over ``program_model`` (the aggregated program, with the cuts' rows
+    when ``D'`` is among them), and how ``tau`` grows."""
+
+    def __init__(self, model, program_model, references: list[Reference], tau: float):
+        self.model = model
+        self.program_model = program_model
+        self.references = references  # may grow (``L`` after the first program)
+        self.tau = tau
+        self.target = -math.inf  # of the last restriction: every better solution is inside
+
+    def bounds(self):
+        """Column bounds for the next program, and whether anything is restricted. When the
+        margin is most of the model, the whole of it (HiGHS then does its own reduced-cost
+        fixing from the incumbent, plus cuts)."""
+        model = self.model
+        self.target = min(r.value for r in self.references) - self.tau
+        lower, upper, restricted = within(model, self.references, self.target)
+        free = np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])
+        if restricted and free > FULL_MODEL_SHARE * model.n_y:
+            return model.lower, model.upper, False
+        return lower, upper, restricted
+
+    def proven(self, run: ProgramRun, restricted: bool) -> float:
+        """The bound that ``run`` (over the last :meth:`bounds`) proves on every solution."""
+        if run.solved:
+            inside = run.bound
+        elif run.infeasible:
+            inside = -math.inf  # nothing inside the restriction: all is outside
+        else:  # stopped by the time limit: HiGHS's bound, if it had one
+            inside = run.bound if run.has_solution and math.isfinite(run.bound) else math.inf
+        return max(inside, self.target) if restricted else inside
+
+    def grow(self, best_value: float, stalled: bool) -> None:
+        """Straight to a proof round when it is at most twice as large; else double ``tau``,
+        or quadruple it when the round found nothing better (the incumbent is then probably
+        optimal, but a proof round over the whole model may not fit the time)."""
+        gap = min(r.value for r in self.references) - best_value
+        if gap <= 2 * self.tau:
+            self.tau = gap * (1 + 1e-9) + 1e-9
+        else:
+            self.tau = min(gap * (1 + 1e-9) + 1e-9, (4 if stalled else 2) * self.tau)
+
+
+def search_with_cuts(
+    model, classes, prep, lp_basis, shared, runs, seconds_left, wait_left, root_fits, stop
+) -> None:
+    """The search beside the main one where nothing is priced as a knapsack: HiGHS's root
+    cuts (:mod:`.cuts`), the LP with them (``D'``, warm-started from the LP's basis), then
+    margin programs around ``D'`` and ``D`` (:class:`Margins`) from the main search's latest
+    incumbent (``shared``: "incumbent" once its first is known, an event). Each result goes
+    to ``runs`` as (step, run or None, the bound it proves)."""
+    root = root_cuts(model, seconds_left(), wait_left(), stop)
+    if root is None or stop.is_set():
+        return
+    if root.solution is not None:
+        runs.append(("root", _placement(prep, model, classes, root.solution), root.bound))
+    if root.cuts is None:
+        return
+    cut_model, tightened = tightened_by_cuts(model, lp_basis, root.cuts, wait_left())
+    if tightened is None:
+        return
+    runs.append(("cuts", None, tightened.value))
+    while not shared["first"].wait(0.05):  # the main search's first incumbent
+        if stop.is_set():
+            return
+    margins = Margins(
+        model, cut_model, [shared["lp"], tightened], START_TAU_REL * abs(tightened.value) + 1e-6
+    )
+    best, best_value = [], -math.inf
+    while not stop.is_set() and seconds_left() > 0:
+        offered, offered_value = shared["incumbent"]
+        if offered_value > best_value:
+            best, best_value = offered, offered_value
+        lower, upper, restricted = margins.bounds()
+        if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
+            return
+        best_y = counts_of(model, classes, best, len(prep.instance.households))
+        run = _run_program(
+            cut_model, classes, prep, lower, upper, cut_model.row_lower, best_y, seconds_left(),
+            widen=restricted, wait=wait_left(), threads=1, stop=stop,
+        )
+        runs.append(("cut-margin-mip", run, min(tightened.value, margins.proven(run, restricted))))
+        stalled = run.has_solution and run.value <= best_value
+        if run.value > best_value:
+            best, best_value = run.assignment, run.value
+        if not run.solved or not restricted or margins.tau >= tightened.value - best_value:
+            return
+        margins.grow(best_value, stalled)
 
 
 class Beside:
@@ -648,6 +841,14 @@ def _run_program(
             prep, model, classes, lower, free_columns, free_values, master
         )
     return run
+
+
+def _placement(prep, model, classes, x) -> ProgramRun:
+    """A solution ``x`` of the whole program that HiGHS found, as a (search) run."""
+    assignment, value = _households(
+        prep, model, classes, model.lower, np.ones(len(x), dtype=bool), x
+    )
+    return ProgramRun("Found", 0, False, False, False, True, math.inf, value, assignment)
 
 
 def _households(prep, model, classes, lower, free_columns, free_values, master=None):

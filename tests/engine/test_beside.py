@@ -1,5 +1,6 @@
 """Column generation beside the dive and the first programs: the worker thread, its stop, its bound."""
 
+import math
 import threading
 
 import numpy as np
@@ -65,6 +66,7 @@ def test_the_bound_of_column_generation_counts_when_the_time_runs_out(monkeypatc
     # No margin program fits (roots judged to need 3,000 s per 10,000 columns): the solve ends
     # on the clock after searching blocks, and the bound is still column generation's L.
     monkeypatch.setattr(solver_module, "ROOT_SECONDS_PER_10K_COLUMNS", 3000.0)
+    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # L alone, no cuts
     inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
     prep = prepare(inst)
     outcome = solver_module.solve_exact(prep, time_limit=30)
