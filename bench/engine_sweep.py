@@ -99,6 +99,11 @@ def main() -> int:
             below = (optimum - result.objective) / max(abs(optimum), 1e-9)
             within = within or below + max(0.0, proof) <= 1e-4
             note = "" if proof <= 1e-6 else f" (optimum known within {100 * proof:.4f} %)"
+            if result.bound < optimum - 1e-9 * max(abs(optimum), 1.0):  # a wrong proof
+                note += " | BOUND BELOW THE OPTIMUM"
+                within = False
+            if result.objective > known[key]["bound"] + 1e-9 * max(abs(optimum), 1.0):
+                note += " | ABOVE THE KNOWN BOUND"  # the file's proof was wrong
             row.append(f"{100 * below:.4f} %{note}")
         else:
             row.append("-")
