@@ -143,7 +143,9 @@ def test_every_solution_worth_the_target_is_inside_all_the_references_restrictio
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_solves_without_a_limit_wait_for_the_cuts_and_prove_the_true_optimum(seed):
+def test_solves_without_a_limit_wait_for_the_cuts_and_prove_the_true_optimum(seed, monkeypatch):
+    # Waited for before the first margin program, so that the programs around D' do the proof.
+    monkeypatch.setattr(solver_module, "CUTS_AFTER_PROGRAMS", 0)
     inst = parse_instance(generate_instance(300, seed=seed, shape=SHAPES[3][0]))
     prep = prepare(inst)
     outcome = solver_module.solve_exact(prep)
@@ -156,6 +158,15 @@ def test_solves_without_a_limit_wait_for_the_cuts_and_prove_the_true_optimum(see
     assert value == pytest.approx(optimum, rel=1e-9)
     assert optimum - 1e-6 <= outcome.bound <= value + 1e-6 * abs(value)
     assert not feasibility_violations(inst, outcome.assignment)
+
+
+def test_the_first_margin_programs_prove_an_easy_instance_without_waiting_for_the_cuts():
+    inst = parse_instance(generate_instance(2000, seed=1))  # the realistic mix
+    outcome = solver_module.solve_exact(prepare(inst))
+    programs = [e for e in outcome.log if e["step"] == "margin-mip"]
+    assert not outcome.timed_out
+    assert len(programs) <= solver_module.CUTS_AFTER_PROGRAMS
+    assert not any(e["step"] in ("cuts", "root") for e in outcome.log)
 
 
 def test_the_cut_search_beside_finds_placements_and_proves_only_true_bounds():
