@@ -33,8 +33,8 @@ Outline (docs/matching-engine.md has the full argument):
    same argument, each knapsack pledge's columns held only beyond ``tau`` plus what its
    knapsack gives up against its LP term. ``L`` is usually within a few thousandths of a
    percent of the optimum, so far smaller programs prove it.
-6. HiGHS's root cuts on the whole program (:mod:`.cuts`) give ``D'``, the LP with them, within
-   0.002 % of the optimum where ``D`` and ``L`` can be 0.08 % above it. Its reduced profits
+6. HiGHS's root cuts on the whole program (:mod:`.cuts`) give ``D'``, the LP with them, at most
+   0.0065 % above the optimum where ``D`` and ``L`` can be 0.08 % above it. Its reduced profits
    restrict the programs the same way (the program then holds the cut rows). The root takes
    0.1-10 s at 10,000 households, so it is waited for only with a generous time limit (or
    none; ``CUTS_WAITED_FOR``); under a short one, where the other core is free (no knapsack

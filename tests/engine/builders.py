@@ -1,9 +1,15 @@
-"""Small builders for engine tests: instance dicts with sensible defaults."""
+"""Small builders for engine tests: instance dicts with sensible defaults, a solved LP."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+from matching.engine.aggregate import build_aggregate
+from matching.engine.classes import build_classes
+from matching.engine.highs import make_lp, new_highs
+from matching.engine.model import prepare
+from matching.engine.solver import _arrays
 
 
 def household(hid: str = "H-1", **fields: Any) -> dict[str, Any]:
@@ -40,3 +46,15 @@ def instance(households=None, pledges=None, weights=None) -> dict[str, Any]:
     if weights is not None:
         data["weights"] = weights
     return data
+
+
+def solved_lp(inst):
+    """The instance prepared, its classes, its aggregated program and HiGHS with that
+    program's LP relaxation solved (its prices and basis ready to read)."""
+    prep = prepare(inst)
+    classes = build_classes(prep)
+    model = build_aggregate(inst, classes)
+    h = new_highs(presolve="off")
+    h.passModel(make_lp(**_arrays(model)))
+    h.run()
+    return prep, classes, model, h

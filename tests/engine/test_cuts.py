@@ -8,18 +8,14 @@ import pytest
 
 from matching.engine import parse_instance
 from matching.engine import solver as solver_module
-from matching.engine.aggregate import build_aggregate
-from matching.engine.classes import build_classes
 from matching.engine.cuts import Cuts, root_cuts, trusted, with_cuts
 from matching.engine.generator import generate_instance
 from matching.engine.greedy import greedy
-from matching.engine.highs import make_lp, new_highs
 from matching.engine.model import feasibility_violations, prepare
 from matching.engine.naive import solve_naive
 from matching.engine.solver import (
     ProgramRun,
     Reference,
-    _arrays,
     counts_of,
     dual_bound,
     full_vector,
@@ -29,6 +25,8 @@ from matching.engine.solver import (
     tightened_by_cuts,
     within,
 )
+
+from .builders import solved_lp
 
 # Mixes where whole households fill pledges badly (the LP is loose): small pledges with
 # quotas, large families, few places.
@@ -42,13 +40,7 @@ SHAPES = [
 
 def _case(seed, shape, extra, n=200):
     inst = parse_instance(generate_instance(n, seed=seed, shape=shape, **extra))
-    prep = prepare(inst)
-    classes = build_classes(prep)
-    model = build_aggregate(inst, classes)
-    h = new_highs(presolve="off")
-    h.passModel(make_lp(**_arrays(model)))
-    h.run()
-    return inst, prep, classes, model, h
+    return inst, *solved_lp(inst)
 
 
 def _optimum(prep):

@@ -8,17 +8,13 @@ import pytest
 
 from matching.engine import parse_instance
 from matching.engine import solver as solver_module
-from matching.engine.aggregate import build_aggregate
-from matching.engine.classes import build_classes
 from matching.engine.decomposition import improve_prices, knapsack_bound, pledge_columns
 from matching.engine.generator import generate_instance
 from matching.engine.greedy import greedy
-from matching.engine.highs import make_lp, new_highs
 from matching.engine.master import master_program
 from matching.engine.model import feasibility_violations, prepare
 from matching.engine.naive import solve_naive
 from matching.engine.solver import (
-    _arrays,
     _run_program,
     counts_of,
     dual_bound,
@@ -28,15 +24,12 @@ from matching.engine.solver import (
     row_activity,
 )
 
+from .builders import solved_lp
+
 
 def _generated(inst):
     """The model, its classes and column generation's result (with its packings)."""
-    prep = prepare(inst)
-    classes = build_classes(prep)
-    model = build_aggregate(inst, classes)
-    h = new_highs(presolve="off")
-    h.passModel(make_lp(**_arrays(model)))
-    h.run()
+    prep, classes, model, h = solved_lp(inst)
     prices = price_vector(model, np.asarray(h.getSolution().row_dual))
     pledges = pledge_columns(model, len(inst.pledges))
     tight = improve_prices(model, pledges, knapsack_bound(model, pledges, prices), basis=h.getBasis())
