@@ -2,6 +2,7 @@
 
 import math
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -150,6 +151,22 @@ def test_solves_without_a_limit_wait_for_the_cuts_and_prove_the_true_optimum(see
     assert value == pytest.approx(optimum, rel=1e-9)
     assert optimum - 1e-6 <= outcome.bound <= value + 1e-6 * abs(value)
     assert not feasibility_violations(inst, outcome.assignment)
+
+
+def test_a_solve_that_waits_for_the_cuts_gives_the_same_placement_however_long_they_take(
+    monkeypatch,
+):
+    inst = parse_instance(generate_instance(400, seed=2, shape=SHAPES[3][0]))
+    first = solver_module.solve_exact(prepare(inst))
+    assert any(e["step"] == "cuts" for e in first.log)
+
+    def slow_root(*args, **kwargs):  # the root ends long after the main search reached it
+        time.sleep(0.5)
+        return root_cuts(*args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "root_cuts", slow_root)
+    second = solver_module.solve_exact(prepare(inst))
+    assert second.assignment == first.assignment and second.bound == first.bound
 
 
 def test_the_first_margin_programs_prove_an_easy_instance_without_waiting_for_the_cuts():
