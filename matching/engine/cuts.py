@@ -14,19 +14,19 @@ proven in 2 s).
 HiGHS runs here without presolve, so that its cuts are in the program's own columns, and is
 stopped as soon as it hands over its cut pool at the end of the root's cut loop (0.1-1 s on
 small programs, 2-10 s on the largest at 10,000 households). Its cuts hold for every
-placement better than the best HiGHS has found by then (it derives them from the rows and
-bounds, which it may have tightened by that placement's value): the engine always takes that
-placement too, so what it proves holds for the optimum. Each right-hand side is loosened by a
-millionth (relative), so that a cut HiGHS holds to its tolerances stays valid for the bound.
-When the root alone proves the optimum, HiGHS ends before handing over cuts: its placement
-and bound are given instead.
+placement worth more than the best HiGHS has found by then, plus its feasibility tolerance
+(``Root.cutoff``: it derives them from the rows and from bounds it may have tightened by that
+placement's value). So the engine takes that placement too, and floors at that value every
+bound it proves with the cuts: the bound is then true of the optimum either way. Each
+right-hand side is loosened by a millionth (relative), so that a cut HiGHS holds to its
+tolerances stays valid. When the root alone proves the optimum, HiGHS ends before handing over
+cuts: its placement and bound are given instead.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,10 +35,8 @@ from .aggregate import AggregateModel
 from .highs import is_optimal, make_lp, new_highs, run_within
 
 # HiGHS's heuristics before its root LP (feasibility jump: 0.4 s at 10,000 households) and
-# its symmetry detection find nothing the engine needs here. No gap: once HiGHS has a
-# placement of value V it fixes columns (and derives cuts) for placements better than V plus
-# its gaps only, so with gaps its cuts could cut off an optimum within them; without, within
-# its feasibility tolerance (1e-6, absolute), and the engine always keeps V's placement.
+# its symmetry detection find nothing the engine needs here. No gap: the root counts as
+# solving the program only when it closes the gap entirely; otherwise its cuts are wanted.
 ROOT_OPTIONS = {
     "presolve": "off",
     "threads": 1,
@@ -49,6 +47,8 @@ ROOT_OPTIONS = {
     "mip_abs_gap": 0.0,
 }
 LOOSEN = 1e-6
+# HiGHS's MIP feasibility tolerance (absolute; its default), and a little more for rounding.
+CUTOFF_TOLERANCE = 1e-6
 
 
 @dataclass(slots=True)
@@ -59,7 +59,6 @@ class Cuts:
     index: np.ndarray
     values: np.ndarray
     upper: np.ndarray
-    seconds: float  # how long the root took
 
     def __len__(self) -> int:
         return len(self.upper)
@@ -73,6 +72,10 @@ class Root:
     solution: np.ndarray | None  # the best placement it found (column values), if any
     solved: bool  # that placement proven optimal
     bound: float  # its proven bound when solved, else inf
+    # The cuts hold for every placement worth more than this (the value of ``solution`` plus
+    # HiGHS's feasibility tolerance): whatever is proven with them is true of the optimum or
+    # of a placement worth at most this, so a bound proven with them is floored here.
+    cutoff: float = -math.inf
 
 
 def root_cuts(
@@ -84,7 +87,6 @@ def root_cuts(
     """HiGHS's root on ``model``: its cuts, or the optimum when its root alone proves it (None
     when it got to neither within ``seconds``, was waited for no longer than ``wait``, or
     ``stop`` was set)."""
-    started = time.perf_counter()
     h = new_highs(seconds, **ROOT_OPTIONS)
     h.passModel(
         make_lp(
@@ -106,7 +108,11 @@ def root_cuts(
         out = event.data_out
         if out.cutpool_num_col != len(model.cost):  # never without presolve; not ours if so
             return
-        # Copies: the arrays are HiGHS's, freed once the callback returns.
+        if math.isfinite(out.mip_primal_bound):  # its best placement's value (maximised)
+            reported["cutoff"] = out.mip_primal_bound + CUTOFF_TOLERANCE * (
+                1.0 + 1e-3 * abs(out.mip_primal_bound)
+            )
+        # Copies: the arrays belong to HiGHS's callback data, which the next callback reuses.
         n = out.cutpool_num_cut
         starts = np.array(out.cutpool_start, dtype=np.int64)[: n + 1]
         if len(starts) < n + 1:
@@ -118,7 +124,6 @@ def root_cuts(
                 index=np.array(out.cutpool_index, dtype=np.int64)[: starts[-1]],
                 values=np.array(out.cutpool_value, dtype=np.float64)[: starts[-1]],
                 upper=upper + LOOSEN * np.maximum(1.0, np.abs(upper)),
-                seconds=time.perf_counter() - started,
             )
         )
 
@@ -126,7 +131,9 @@ def root_cuts(
         reported["x"] = np.array(event.data_out.mip_solution, dtype=np.float64)
 
     def interrupt(event) -> None:  # HiGHS asks between phases
-        if found or (stop is not None and stop.is_set()):
+        # Past its root (should it ever leave the root without handing over its cuts, its
+        # branching is not what is waited for).
+        if found or event.data_out.mip_node_count > 0 or (stop is not None and stop.is_set()):
             event.data_in.user_interrupt = True
 
     h.cbMipGetCutPool.subscribe(keep_cuts)
@@ -135,7 +142,8 @@ def root_cuts(
     if not run_within(h, wait):
         return None
     if found:
-        return Root(trusted(found[0], len(model.cost)), reported.get("x"), False, math.inf)
+        cuts = trusted(found[0], len(model.cost))
+        return Root(cuts, reported.get("x"), False, math.inf, reported.get("cutoff", -math.inf))
     if is_optimal(h) and "x" in reported:  # the root closed the gap before its cut loop ended
         return Root(None, reported["x"], True, h.getInfo().mip_dual_bound)
     return None

@@ -136,8 +136,21 @@ class Outcome:
     log: list[dict] = field(default_factory=list)
 
 
-def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
-    started = time.perf_counter()
+def solve_exact(
+    prep: Prepared, time_limit: float | None = None, started: float | None = None
+) -> Outcome:
+    """The exact method (see the outline above) within ``time_limit`` seconds from
+    ``started`` (a ``time.perf_counter()`` reading; None: now), or until proven optimal."""
+    beside: list[Beside] = []  # the searches started beside the main one
+    try:
+        return _solve(prep, time_limit, time.perf_counter() if started is None else started, beside)
+    except BaseException:
+        for search in beside:  # none is left running for nothing
+            search.stop.set()
+        raise
+
+
+def _solve(prep: Prepared, time_limit: float | None, started: float, beside: list) -> Outcome:
     # Keep a little of the limit for turning the last solution into households.
     reserve = 0.0 if time_limit is None else min(3.0, 0.1 * time_limit)
     deadline = math.inf if time_limit is None else started + time_limit - reserve
@@ -189,24 +202,30 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     generation = None
     if tight.knapsack_pledges:
         generation = Beside(improve_prices, model, pledges, tight, deadline, h.getBasis())
+        beside.append(generation)
 
     # HiGHS's root cuts on the whole program give a tighter LP, ``D'`` (:mod:`.cuts`). With a
-    # generous time limit (or none) they are computed from here on the other core and waited
-    # for before the margin programs (step 6). Under a shorter one, where the other core is
-    # free (nothing priced as a knapsack), the cut search runs there with its own margin
-    # programs around ``D'``; like the master search, it is read only when the time runs out.
-    # ``shared`` gives it the LP's bound and, from the first on, the main search's incumbent.
-    shared = {"first": threading.Event()}
+    # generous time limit (or none) they are computed from here in a worker thread and waited
+    # for at a fixed point of the margin programs (step 6). Under a shorter one, where the
+    # other core is free (nothing priced as a knapsack), the cut search runs there with its
+    # own margin programs around ``D'``; like the master search, it is read only when the time
+    # runs out. Which of the two depends on the limit the caller gave, never on the time left.
+    offered = Offered()  # what the cut search is given by the main search
     cut_search, cut_runs = None, []
     root = None
     lp_basis = h.getBasis()
     if _waits_for_cuts(time_limit, n_households):
         root = Beside(root_cuts, model, seconds_left(), None)
-    elif generation is None:
+        beside.append(root)
+    elif generation is None and time_limit is not None:
         cut_search = Beside(
-            search_with_cuts, model, classes, prep, lp_basis, shared, cut_runs,
+            search_with_cuts, model, classes, prep, lp_basis, offered, cut_runs,
             seconds_left, wait_left, root_fits,
         )
+        beside.append(cut_search)
+    # HiGHS runs on one thread whenever another search may run beside it (a choice that
+    # depends on the instance and the limit alone, so the result does too).
+    threads = None if root is None and cut_search is None and generation is None else 1
 
     # 2. First incumbent: dive to integral counts, turn them into households, repack each
     # pledge exactly, let small pledges exchange households with the others.
@@ -233,16 +252,18 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     bound = min(lp_bound, tight.bound)
     log[-1].update(lp_bound=lp_bound, knapsack_bound=tight.bound, incumbent=best_value)
 
-    shared["lp"] = Reference("D", lp_bound, reduced)
-    shared["incumbent"] = (best, best_value)
-    shared["first"].set()
+    offered.lp = Reference("D", lp_bound, reduced)
+    offered.offer(best, best_value)
+    # Bounds proven with the root's cuts hold for every placement worth more than the root's
+    # cutoff (:class:`.cuts.Root`), whose placement is taken: the bound is floored there.
+    floor = -math.inf
 
     def take(run: ProgramRun) -> None:
         nonlocal best, best_value, best_y
         if run.value > best_value:
             best, best_value = run.assignment, run.value
             best_y = counts_of(model, classes, best, n_households)
-            shared["incumbent"] = (best, best_value)
+            offered.offer(best, best_value)
 
     # 4. Two small programs inside the first margin below (:mod:`.neighbourhoods`), 0.05-0.3 s
     # each at 10,000 households: the LP's rounding neighbourhood rounds its fractional counts
@@ -254,7 +275,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     def search(step: str, lower, upper) -> None:
         run = _run_program(
             model, classes, prep, lower, upper, model.row_lower, best_y, seconds_left(),
-            search=True, wait=wait_left(),
+            search=True, wait=wait_left(), threads=threads,
         )
         take(run)
         log.append(_entry(step, run, started, best_value))
@@ -283,7 +304,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     # The margin programs: the first is restricted around ``D``'s prices (the fewest free
     # columns: the best first search for a better incumbent); the rest around ``L``'s and, when
     # they were waited for, the cuts' ``D'``, each restriction within its own bound's margin.
-    references = [shared["lp"]]
+    references = [offered.lp]
     timed_out = False
 
     def generated() -> Tightened | None:
@@ -305,7 +326,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         return result
 
     def proven() -> bool:  # within the contract's 1e-6, with room to spare
-        return bound - best_value <= 0.5e-6 * max(abs(best_value), 1e-9)
+        return max(bound, floor) - best_value <= 0.5e-6 * max(abs(best_value), 1e-9)
 
     # 5. The master program (:mod:`.master`): the knapsack pledges as column generation's whole
     # packings, the rest as counts, around ``L``. Its LP is column generation's master, so
@@ -360,24 +381,27 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
     master_search, master_runs = None, []
     if tight.packings and not proven():
         master_search = Beside(search_master, list(best), best_value, master_runs)
+        beside.append(master_search)
 
     def use_root() -> None:
         """6. The root cuts, when waited for: ``D'`` restricts the margin programs too, which
         then hold the cut rows. A root that proves the optimum alone gives it (and no cuts)."""
-        nonlocal bound, root
+        nonlocal bound, root, floor
         found, root = root.result(wait_left()), None
-        if found is not None and found.solution is not None:
+        if found is None:
+            return
+        if found.solution is not None:
             take(_placement(prep, model, classes, found.solution))
             bound = min(bound, found.bound)
             log.append(
                 {"step": "root", "solved": found.solved, "value": best_value, "bound": bound,
                  "seconds": time.perf_counter() - started}
             )
-        if found is not None and found.cuts is not None:
+        if found.cuts is not None:
             cut_model, reference = tightened_by_cuts(model, lp_basis, found.cuts, seconds_left())
             if reference is not None:
-                margins.program_model = cut_model
-                references.append(reference)
+                floor = max(floor, found.cutoff)
+                margins.add(reference, cut_model)
                 bound = min(bound, reference.value)
                 log.append(
                     {"step": "cuts", "cuts": len(found.cuts), "bound": bound,
@@ -409,8 +433,7 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         value_before = best_value
         run = _run_program(
             margins.program_model, classes, prep, lower, upper, margins.program_model.row_lower,
-            best_y, seconds_left(), widen=restricted, wait=wait_left(),
-            threads=None if master_search is None and cut_search is None else 1,
+            best_y, seconds_left(), widen=restricted, wait=wait_left(), threads=threads,
         )
         take(run)
         programs += 1
@@ -428,10 +451,10 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         )
         if timed_out or not restricted or proven():
             break
-        if tight.knapsack_pledges and not any(r.name == "L" for r in references):
+        if tight.knapsack_pledges and not any(r.name == "L" for r in margins.references):
             # Column generation's prices for L (step 5), then restrictions around them too.
             reduced_at_l, _ = dual_bound(model, tight.prices)
-            references.append(
+            margins.add(
                 Reference("L", tight.bound, reduced_at_l, tight.column_slack(model, pledges))
             )
         margins.grow(best_value, stalled=run.has_solution and best_value <= value_before)
@@ -444,26 +467,41 @@ def solve_exact(prep: Prepared, time_limit: float | None = None) -> Outcome:
         else:  # proven without it: it is told to stop (HiGHS's interrupt), nothing is read
             master_search.stop.set()
     if cut_search is not None:
-        if timed_out:
+        if timed_out:  # its placements and bounds count (floored, as its own cuts require)
             cut_search.result(wait_left() + reserve / 4)
             for step, run, cut_bound in list(cut_runs):
                 if run is not None:
                     take(run)
                 bound = min(bound, cut_bound)
-                entry = {"step": step, "seconds": time.perf_counter() - started, "bound": cut_bound}
+                entry = {"step": step, "read_at": time.perf_counter() - started, "bound": cut_bound}
                 if run is not None:
-                    entry = _entry(step, run, started, best_value) | {"bound": cut_bound}
+                    entry = _entry(step, run, started, best_value) | entry
                 log.append(entry)
-        else:
+        else:  # proven without it: told to stop, nothing is read
             cut_search.stop.set()
     if root is not None:
-        root.stop.set()  # when the optimum was proven before its cuts were waited for
-    return Outcome(best, max(bound, best_value), timed_out=timed_out, log=log)
+        root.stop.set()  # the optimum was proven before its cuts were waited for
+    return Outcome(best, max(bound, floor, best_value), timed_out=timed_out, log=log)
 
 
 def _waits_for_cuts(time_limit: float | None, n_households: int) -> bool:
+    """Whether the root cuts are waited for (see ``CUTS_WAITED_FOR``; inf: never)."""
     needed = CUTS_WAITED_FOR * n_households / 1e4
     return needed < math.inf and (time_limit is None or time_limit >= needed)
+
+
+@dataclass(slots=True)
+class Offered:
+    """What the main search offers the cut search beside it: the LP's bound ``D`` and, from
+    the first on (``first`` is then set), its incumbent as (assignment, value)."""
+
+    first: threading.Event = field(default_factory=threading.Event)
+    lp: Reference | None = None
+    incumbent: tuple[list[int], float] | None = None
+
+    def offer(self, assignment: list[int], value: float) -> None:
+        self.incumbent = (assignment, value)  # one assignment: read whole by the other thread
+        self.first.set()
 
 
 @dataclass(slots=True)
@@ -516,9 +554,17 @@ class Margins:
     def __init__(self, model, program_model, references: list[Reference], tau: float):
         self.model = model
         self.program_model = program_model
-        self.references = references  # may grow (``L`` after the first program)
+        self.references = list(references)
         self.tau = tau
         self.target = -math.inf  # of the last restriction: every better solution is inside
+
+    def add(self, reference: Reference, program_model=None) -> None:
+        """A bound found since (``L``; ``D'``, whose programs hold the cut rows: then
+        ``program_model``, and ``tau`` starts again from its first value, around it)."""
+        self.references.append(reference)
+        if program_model is not None:
+            self.program_model = program_model
+            self.tau = max(START_TAU_REL * abs(reference.value), 1e-6)
 
     def bounds(self):
         """Column bounds for the next program, and whether anything is restricted. When the
@@ -554,13 +600,14 @@ class Margins:
 
 
 def search_with_cuts(
-    model, classes, prep, lp_basis, shared, runs, seconds_left, wait_left, root_fits, stop
+    model, classes, prep, lp_basis, offered: Offered, runs, seconds_left, wait_left, root_fits,
+    stop,
 ) -> None:
     """The search beside the main one where nothing is priced as a knapsack: HiGHS's root
     cuts (:mod:`.cuts`), the LP with them (``D'``, warm-started from the LP's basis), then
     margin programs around ``D'`` and ``D`` (:class:`Margins`) from the main search's latest
-    incumbent (``shared``: "incumbent" once its first is known, an event). Each result goes
-    to ``runs`` as (step, run or None, the bound it proves)."""
+    incumbent (``offered``). Each result goes to ``runs`` as (step, run or None, the bound it
+    proves, floored at the root's cutoff as its cuts require)."""
     root = root_cuts(model, seconds_left(), wait_left(), stop)
     if root is None or stop.is_set():
         return
@@ -571,18 +618,17 @@ def search_with_cuts(
     cut_model, tightened = tightened_by_cuts(model, lp_basis, root.cuts, wait_left())
     if tightened is None:
         return
-    runs.append(("cuts", None, tightened.value))
-    while not shared["first"].wait(0.05):  # the main search's first incumbent
+    runs.append(("cuts", None, max(tightened.value, root.cutoff)))
+    while not offered.first.wait(0.05):  # the main search's first incumbent
         if stop.is_set():
             return
-    margins = Margins(
-        model, cut_model, [shared["lp"], tightened], START_TAU_REL * abs(tightened.value) + 1e-6
-    )
+    margins = Margins(model, model, [offered.lp], math.inf)
+    margins.add(tightened, cut_model)
     best, best_value = [], -math.inf
     while not stop.is_set() and seconds_left() > 0:
-        offered, offered_value = shared["incumbent"]
-        if offered_value > best_value:
-            best, best_value = offered, offered_value
+        incumbent, value = offered.incumbent
+        if value > best_value:
+            best, best_value = incumbent, value
         lower, upper, restricted = margins.bounds()
         if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
             return
@@ -591,11 +637,15 @@ def search_with_cuts(
             cut_model, classes, prep, lower, upper, cut_model.row_lower, best_y, seconds_left(),
             widen=restricted, wait=wait_left(), threads=1, stop=stop,
         )
-        runs.append(("cut-margin-mip", run, min(tightened.value, margins.proven(run, restricted))))
+        proven = min(tightened.value, margins.proven(run, restricted))
+        runs.append(("cut-margin-mip", run, max(proven, root.cutoff)))
         stalled = run.has_solution and run.value <= best_value
         if run.value > best_value:
             best, best_value = run.assignment, run.value
-        if not run.solved or not restricted or margins.tau >= tightened.value - best_value:
+        top = min(r.value for r in margins.references)
+        if not (run.solved or run.infeasible) or not restricted or proven - best_value <= 0:
+            return
+        if top - best_value <= margins.tau:
             return
         margins.grow(best_value, stalled)
 

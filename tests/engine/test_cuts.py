@@ -15,6 +15,8 @@ from matching.engine.greedy import greedy
 from matching.engine.model import feasibility_violations, prepare
 from matching.engine.naive import solve_naive
 from matching.engine.solver import (
+    Margins,
+    Offered,
     ProgramRun,
     Reference,
     counts_of,
@@ -70,7 +72,10 @@ def test_root_cuts_hold_at_the_optimum_and_bound_it_more_tightly_than_the_lp(see
     x = full_vector(model, classes, counts_of(model, classes, assignment, len(inst.households)))
     assert np.all(_cut_activity(cuts, x) <= cuts.upper + 1e-9)
     cut_model, tightened = tightened_by_cuts(model, h.getBasis(), cuts, None)
-    assert optimum - 1e-6 <= tightened.value <= lp_value + 1e-6
+    # The cuts hold for placements worth more than the root's cutoff: so does D'.
+    assert max(tightened.value, root.cutoff) >= optimum - 1e-9 * optimum
+    assert tightened.value <= lp_value + 1e-6
+    assert root.cutoff <= optimum + 1e-5  # HiGHS's own placement, plus its tolerance
     assert cut_model.n_rows == model.n_rows + len(cuts)
 
 
@@ -111,7 +116,6 @@ def test_cuts_holding_anything_not_finite_or_naming_no_column_are_left_out():
         index=np.array([0, 1, 1, 2, 2, 9, 0, 3]),
         values=np.array([1.0, 1.0, np.nan, 1.0, 1.0, 1.0, 2.0, 1.0]),
         upper=np.array([1.0, 1.0, 1.0, np.inf]),
-        seconds=0.0,
     )
     kept = trusted(cuts, n_columns=5)
     assert len(kept) == 1
@@ -183,12 +187,11 @@ def test_the_cut_search_beside_finds_placements_and_proves_only_true_bounds():
     reduced, lp_bound = dual_bound(model, price_vector(model, np.asarray(h.getSolution().row_dual)))
     start = greedy(prep)
     start_value = math.fsum(prep.value(i, j) for i, j in enumerate(start) if j >= 0)
-    shared = {"first": threading.Event(), "lp": Reference("D", lp_bound, reduced)}
-    shared["incumbent"] = (start, start_value)
-    shared["first"].set()
+    offered = Offered(lp=Reference("D", lp_bound, reduced))
+    offered.offer(start, start_value)
     runs = []
     search_with_cuts(
-        model, classes, prep, h.getBasis(), shared, runs,
+        model, classes, prep, h.getBasis(), offered, runs,
         lambda: 60.0, lambda: 60.0, lambda free: True, threading.Event(),
     )
     _, optimum = _optimum(prep)
@@ -203,42 +206,128 @@ def test_the_cut_search_beside_finds_placements_and_proves_only_true_bounds():
     assert max(run.value for run, _ in programs) == pytest.approx(optimum, rel=1e-9)
 
 
-def _beside_mode(monkeypatch, found):
+def _beside_mode(monkeypatch, reports):
     """Solves with a limit search beside the main one (as at 10,000 households in 3 s), with a
-    stand-in for the cut search that reports ``found`` (a placement, its value)."""
+    stand-in for the cut search that reports ``reports``: (step, run or None, bound)."""
     monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", 1e9)
     seen = []
 
-    def stand_in(model, classes, prep, lp_basis, shared, runs, *timing, stop):
-        assignment, value = found
-        run = ProgramRun("Optimal", 0, True, True, False, True, value, value, assignment)
-        runs.append(("cut-margin-mip", run, value + 1.0))
+    def stand_in(model, classes, prep, lp_basis, offered, runs, *timing, stop):
+        runs.extend(reports)
         seen.append(True)
 
     monkeypatch.setattr(solver_module, "search_with_cuts", stand_in)
     return seen
 
 
-def test_a_solve_cut_short_by_the_clock_takes_what_the_cut_search_found(monkeypatch):
+def _found(assignment, value):
+    return ProgramRun("Optimal", 0, True, True, False, True, value, value, assignment)
+
+
+def test_a_solve_cut_short_by_the_clock_takes_the_cut_searchs_placements_and_bounds(monkeypatch):
     inst = parse_instance(generate_instance(300, seed=1, shape=SHAPES[3][0]))
     prep = prepare(inst)
-    optimum_assignment, optimum = _optimum(prep)
-    seen = _beside_mode(monkeypatch, (optimum_assignment, optimum))
+    _, optimum = _optimum(prep)
+    recognisable = greedy(prep)  # with a value it does not have: shows if taken
+    seen = _beside_mode(
+        monkeypatch, [("cut-margin-mip", _found(recognisable, 1e9), math.inf), ("cuts", None, optimum)]
+    )
     # No margin program fits: the main search ends on the clock after the blocks.
     monkeypatch.setattr(solver_module, "ROOT_SECONDS_PER_10K_COLUMNS", 1e9)
     outcome = solver_module.solve_exact(prep, time_limit=5)
     assert seen and outcome.timed_out
-    value = math.fsum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
-    assert value == pytest.approx(optimum, rel=1e-12)
-    assert any(e["step"] == "cut-margin-mip" for e in outcome.log)
+    assert outcome.assignment == recognisable
+    assert outcome.log[0]["lp_bound"] > optimum + 1e-3  # the bound read is the stand-in's
+    assert outcome.bound == 1e9  # never below the placement's own value
+
+
+def test_the_bound_of_the_cut_search_counts_when_the_clock_cuts_the_solve_short(monkeypatch):
+    inst = parse_instance(generate_instance(300, seed=1, shape=SHAPES[3][0]))
+    prep = prepare(inst)
+    _, optimum = _optimum(prep)
+    _beside_mode(monkeypatch, [("cuts", None, optimum)])
+    monkeypatch.setattr(solver_module, "ROOT_SECONDS_PER_10K_COLUMNS", 1e9)
+    outcome = solver_module.solve_exact(prep, time_limit=5)
+    assert outcome.timed_out and outcome.log[0]["lp_bound"] > optimum + 1e-3
+    assert outcome.bound == pytest.approx(optimum, rel=1e-12)
 
 
 def test_a_solve_proven_before_its_limit_reads_nothing_of_the_cut_search(monkeypatch):
     inst = parse_instance(generate_instance(300, seed=1, shape=SHAPES[3][0]))
     prep = prepare(inst)
-    worse = greedy(prep)
-    seen = _beside_mode(monkeypatch, (worse, 1e9))  # a value it does not have: shows if read
+    seen = _beside_mode(monkeypatch, [("cut-margin-mip", _found(greedy(prep), 1e9), 0.0)])
     outcome = solver_module.solve_exact(prep, time_limit=60)
     assert seen and not outcome.timed_out
     assert not any(e["step"].startswith("cut") for e in outcome.log)
-    assert outcome.bound < 1e9
+    assert 0.0 < outcome.bound < 1e9
+
+
+def test_whether_the_cuts_are_waited_for_depends_on_the_limit_given_not_the_time_left(
+    monkeypatch,
+):
+    import matching.engine as engine
+
+    calls = []
+    real = engine.solve_exact
+
+    def spy(prep, time_limit=None, started=None):
+        calls.append((time_limit, started))
+        return real(prep, time_limit, started=started)
+
+    monkeypatch.setattr(engine, "solve_exact", spy)
+    inst = parse_instance(generate_instance(300, seed=1))
+    engine.solve(inst, time_limit=0.6)  # 20 s per 10,000 households: the threshold itself
+    assert calls[0][0] == 0.6 and calls[0][1] is not None
+    assert solver_module._waits_for_cuts(0.6, 300) and not solver_module._waits_for_cuts(0.59, 300)
+    assert solver_module._waits_for_cuts(None, 10**6)
+
+
+def test_a_root_that_fails_fails_the_solve(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("HiGHS refused to run")
+
+    monkeypatch.setattr(solver_module, "root_cuts", broken)
+    monkeypatch.setattr(solver_module, "CUTS_AFTER_PROGRAMS", 0)
+    inst = parse_instance(generate_instance(300, seed=1, shape=SHAPES[3][0]))
+    with pytest.raises(RuntimeError, match="refused"):
+        solver_module.solve_exact(prepare(inst))
+
+
+def _margins_case():
+    inst, prep, classes, model, h = _case(1, *SHAPES[3], n=300)
+    reduced, lp_bound = dual_bound(model, price_vector(model, np.asarray(h.getSolution().row_dual)))
+    return model, Margins(model, model, [Reference("D", lp_bound, reduced)], 0.5), lp_bound
+
+
+def test_margins_prove_the_target_when_nothing_inside_is_feasible_and_nothing_when_cut_short():
+    model, margins, lp_bound = _margins_case()
+    margins.bounds()
+    assert margins.target == pytest.approx(lp_bound - 0.5)
+    infeasible = ProgramRun("Infeasible", 1, False, False, True, False, math.inf)
+    left_running = ProgramRun("Left running at the deadline", 1, True, False, False, True, math.inf)
+    solved = ProgramRun("Optimal", 1, True, True, False, True, lp_bound - 2.0)
+    assert margins.proven(infeasible, restricted=True) == margins.target
+    assert margins.proven(left_running, restricted=True) == math.inf
+    assert margins.proven(solved, restricted=True) == margins.target  # the larger of the two
+    assert margins.proven(solved, restricted=False) == lp_bound - 2.0
+
+
+def test_margins_grow_straight_to_the_gap_when_it_is_near_and_faster_when_stalled():
+    model, margins, lp_bound = _margins_case()
+    margins.grow(best_value=lp_bound - 0.8, stalled=False)  # 0.8 <= 2 x 0.5
+    assert margins.tau == pytest.approx(0.8)
+    margins.tau = 0.5
+    margins.grow(best_value=lp_bound - 100.0, stalled=False)
+    assert margins.tau == pytest.approx(1.0)
+    margins.grow(best_value=lp_bound - 100.0, stalled=True)
+    assert margins.tau == pytest.approx(4.0)
+
+
+def test_references_that_disagree_leave_a_program_that_holds_only_what_the_incumbent_needs():
+    # D and a (made up) second bound that holds a column at the other end: nothing is worth
+    # the target, and the bounds stay ordered so that the solver can widen them to the incumbent.
+    model, margins, lp_bound = _margins_case()
+    d = margins.references[0]
+    flipped = Reference("X", lp_bound, -d.reduced)
+    lower, upper, restricted = within(model, [d, flipped], lp_bound - 0.5)
+    assert restricted and np.all(lower <= upper)
