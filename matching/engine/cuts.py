@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .aggregate import AggregateModel
-from .highs import is_optimal, make_lp, new_highs, run_within
+from .highs import checked, is_optimal, make_lp, new_highs, run_within
 
 # HiGHS's heuristics before its root LP (feasibility jump: 0.4 s at 10,000 households) and
 # its symmetry detection find nothing the engine needs here. No gap: the root counts as
@@ -88,19 +88,18 @@ def root_cuts(
     when it got to neither within ``seconds``, was waited for no longer than ``wait``, or
     ``stop`` was set)."""
     h = new_highs(seconds, **ROOT_OPTIONS)
-    h.passModel(
-        make_lp(
-            cost=model.cost,
-            lower=model.lower,
-            upper=model.upper,
-            row_lower=model.row_lower,
-            row_upper=model.row_upper,
-            starts=model.starts,
-            index=model.index,
-            values=model.values,
-            integrality=model.integrality,
-        )
+    program = make_lp(
+        cost=model.cost,
+        lower=model.lower,
+        upper=model.upper,
+        row_lower=model.row_lower,
+        row_upper=model.row_upper,
+        starts=model.starts,
+        index=model.index,
+        values=model.values,
+        integrality=model.integrality,
     )
+    checked(h.passModel(program), "the whole program")
     found: list[Cuts] = []
     reported = {}
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .aggregate import AggregateModel
-from .highs import is_optimal, make_lp, new_highs, set_time_left
+from .highs import checked, is_optimal, make_lp, new_highs, set_time_left
 from .knapsack import pack
 
 # Rounds of column generation: a count, not a clock, so the result does not depend on the
@@ -197,18 +197,17 @@ def improve_prices(
     for j in chosen:
         upper[pledges[j].columns] = 0.0
     h = new_highs(None if math.isinf(deadline) else deadline - time.perf_counter())
-    h.passModel(
-        make_lp(
-            cost=model.cost,
-            lower=model.lower,
-            upper=upper,
-            row_lower=model.row_lower,
-            row_upper=model.row_upper,
-            starts=model.starts,
-            index=model.index,
-            values=model.values,
-        )
+    master_lp = make_lp(
+        cost=model.cost,
+        lower=model.lower,
+        upper=upper,
+        row_lower=model.row_lower,
+        row_upper=model.row_upper,
+        starts=model.starts,
+        index=model.index,
+        values=model.values,
     )
+    checked(h.passModel(master_lp), "column generation's master")
     if basis is not None:
         h.setBasis(basis)
     convexity = {}
@@ -288,18 +287,17 @@ def _set_pledge_prices(model: AggregateModel, p: PledgeColumns, prices: np.ndarr
     index[starts[1:] - 1] = np.where(has_quota, local_row, 0)  # the quota row, if any, last
     values = np.repeat(p.size.astype(np.float64), 1 + has_quota)
     h = new_highs()
-    h.passModel(
-        make_lp(
-            cost=p.bonus - prices[p.classes],
-            lower=np.zeros(n),
-            upper=p.count.astype(np.float64),
-            row_lower=np.full(len(rows), -np.inf),
-            row_upper=model.row_upper[rows],
-            starts=starts,
-            index=index,
-            values=values,
-        )
+    knapsack_lp = make_lp(
+        cost=p.bonus - prices[p.classes],
+        lower=np.zeros(n),
+        upper=p.count.astype(np.float64),
+        row_lower=np.full(len(rows), -np.inf),
+        row_upper=model.row_upper[rows],
+        starts=starts,
+        index=index,
+        values=values,
     )
+    checked(h.passModel(knapsack_lp), "a pledge's knapsack LP")
     h.run()
     if is_optimal(h):
         prices[rows] = np.maximum(np.asarray(h.getSolution().row_dual), 0.0)

@@ -84,6 +84,13 @@ def make_lp(
     return lp
 
 
+def checked(status: highspy.HighsStatus, what: str) -> None:
+    """Raise if HiGHS refused ``what`` (a bug, never bad input: a model it was not given would
+    otherwise be solved as an empty one)."""
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError(f"HiGHS refused {what}")
+
+
 def status_name(h: highspy.Highs) -> str:
     return h.modelStatusToString(h.getModelStatus())
 

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from .highs import is_optimal, make_lp, new_highs
+from .highs import checked, is_optimal, make_lp, new_highs
 from .model import UNPLACED, Prepared
 
 
@@ -42,19 +42,18 @@ def solve_naive(
         return [UNPLACED] * n, 0.0, True, time.perf_counter() - started
     m = len(cost)
     h = new_highs(time_limit, mip_rel_gap=mip_rel_gap)
-    h.passModel(
-        make_lp(
-            cost=np.array(cost),
-            lower=np.zeros(m),
-            upper=np.ones(m),
-            row_lower=np.full(len(row_upper), -np.inf),
-            row_upper=np.array(row_upper),
-            starts=np.array(starts, dtype=np.int32),
-            index=np.array(index, dtype=np.int32),
-            values=np.array(values),
-            integrality=np.ones(m, dtype=np.int32),
-        )
+    naive_model = make_lp(
+        cost=np.array(cost),
+        lower=np.zeros(m),
+        upper=np.ones(m),
+        row_lower=np.full(len(row_upper), -np.inf),
+        row_upper=np.array(row_upper),
+        starts=np.array(starts, dtype=np.int32),
+        index=np.array(index, dtype=np.int32),
+        values=np.array(values),
+        integrality=np.ones(m, dtype=np.int32),
     )
+    checked(h.passModel(naive_model), "the naive model")
     h.run()
     info = h.getInfo()
     assignment = [UNPLACED] * n

@@ -69,6 +69,7 @@ from .cuts import root_cuts, with_cuts
 from .decomposition import Tightened, improve_prices, knapsack_bound, pledge_columns
 from .greedy import greedy, top_up
 from .highs import (
+    checked,
     is_infeasible,
     is_optimal,
     make_lp,
@@ -177,7 +178,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # 1. LP relaxation. HiGHS's presolve takes longer than it saves on this model (0.36 s with
     # it, 0.15 s without, at 10,000 households), and the dive's warm starts need none.
     h = new_highs(remaining() if time_limit is not None else None, presolve="off")
-    h.passModel(make_lp(**_arrays(model)))
+    checked(h.passModel(make_lp(**_arrays(model))), "the LP")
     h.run()
     log = [{"step": "lp", "status": status_name(h), "seconds": time.perf_counter() - started}]
     if not is_optimal(h):
@@ -270,7 +271,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # jointly where the dive rounded them one by one; then the classes on which the incumbent
     # and the LP disagree may go to any pledge their margin allows, the others held.
     tau = max(START_TAU_REL * abs(lp_bound), 1e-6)
-    margin_lower, margin_upper, _, _ = restrict(model, reduced, tau)
+    margin_lower, margin_upper, _ = restrict(model, reduced, tau)
 
     def search(step: str, lower, upper) -> None:
         run = _run_program(
@@ -362,7 +363,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         tau_master = max(MASTER_TAU_REL * abs(tight.bound), 1e-6)
         for _ in range(MASTER_ROUNDS):
             master = master_program(model, pledges, tight, start_y)
-            lower, upper, _, _ = restrict(model, reduced_at_l, tau_master)
+            lower, upper, _ = restrict(model, reduced_at_l, tau_master)
             lower, upper = master.bounds(lower, upper, tau_master)
             row_lower = master.model.row_lower
             if stop.is_set() or remaining() <= 0 or not root_fits(np.count_nonzero(upper > lower)):
@@ -520,10 +521,11 @@ def within(model: AggregateModel, references: list[Reference], target: float):
     (lower, upper, whether anything was restricted)."""
     lower, upper, restricted = model.lower, model.upper, False
     for r in references:
-        lo, up, _, held = restrict(model, r.reduced, max(r.value - target, 0.0), r.slack)
+        lo, up, held = restrict(model, r.reduced, max(r.value - target, 0.0), r.slack)
         lower, upper, restricted = np.maximum(lower, lo), np.minimum(upper, up), restricted or held
     # Two references may hold a column at different values: no solution is worth ``target``
-    # then, and the program need only hold the incumbent (the solver widens it to do so).
+    # then, and whatever the program finds, ``target`` is proven. The bounds are kept ordered
+    # (the solver widens them to hold the incumbent).
     return lower, np.maximum(upper, lower), restricted
 
 
@@ -531,13 +533,14 @@ def tightened_by_cuts(model, lp_basis, cuts, seconds):
     """The program with ``cuts`` as rows, and ``D'``: the LP with them, warm-started from the
     LP's basis (None when it was not solved in time)."""
     h = new_highs(seconds, presolve="off")
-    h.passModel(make_lp(**_arrays(model)))
+    checked(h.passModel(make_lp(**_arrays(model))), "the LP")
     h.setBasis(lp_basis)
     n = len(cuts)
-    h.addRows(
+    added = h.addRows(
         n, np.full(n, -np.inf), cuts.upper, len(cuts.index),
         cuts.starts[:-1].astype(np.int32), cuts.index.astype(np.int32), cuts.values,
     )
+    checked(added, "the cut rows")
     cut_model = with_cuts(model, cuts)
     if not run_within(h, seconds) or not is_optimal(h):
         return cut_model, None
@@ -859,7 +862,7 @@ def _run_program(
     # HiGHS gets only the free columns, the fixed ones moved into the row bounds: its presolve
     # would remove them anyway, more slowly.
     lp, offset = _free_part(model, lower, upper, row_lower, free_columns)
-    h.passModel(lp)
+    checked(h.passModel(lp), "a program")
     started_from_incumbent = _inside(model, start_x, lower, upper, row_lower)
     if started_from_incumbent:
         set_start(h, start_x[free_columns])
@@ -1016,7 +1019,8 @@ def dual_bound(model: AggregateModel, prices: np.ndarray) -> tuple[np.ndarray, f
 
 
 def restrict(model: AggregateModel, reduced, tau: float, slack=None):
-    """Column bounds allowing only solutions within ``tau`` of the bound (``D``, or ``L``).
+    """Column bounds allowing only solutions within ``tau`` of the bound (``D``, ``L`` or
+    ``D'``, whose reduced profits are ``reduced``).
 
     A column whose reduced profit is above ``tau`` stays at its upper bound (a count: all the
     class's places there; a level: its households must be placed), one below ``-tau`` at zero:
@@ -1026,7 +1030,7 @@ def restrict(model: AggregateModel, reduced, tau: float, slack=None):
     Around ``L``, a pledge priced as a knapsack loses against its best packing, which is worth
     ``slack`` less than its LP term: a packing that moves a column by a unit loses at least
     ``|r_j| - slack`` there, so that pledge's columns are held only beyond ``tau + slack``.
-    Returns (lower, upper, row_lower, whether anything was restricted).
+    Returns (lower, upper, whether anything was restricted).
     """
     lower = model.lower.copy()
     upper = model.upper.copy()
@@ -1036,7 +1040,7 @@ def restrict(model: AggregateModel, reduced, tau: float, slack=None):
     lower[at_upper] = upper[at_upper]
     upper[at_lower] = lower[at_lower]
     restricted = bool(at_upper.any() or at_lower.any())
-    return lower, upper, model.row_lower, restricted
+    return lower, upper, restricted
 
 
 def counts_of(
