@@ -46,12 +46,15 @@ Outline (docs/matching-engine.md has the full argument):
    whose root no longer fits the time left gives way to blocks of pledges, and no HiGHS run is
    waited for past the deadline (:func:`.highs.run_within`).
 
-Everything is deterministic: HiGHS is deterministic for a given model, the model is built in
-a fixed order, counts are turned into households by a fixed order (best base value first,
-then household id), column generation and (when waited for) the root cuts are waited for
-wherever their result is used, and the searches beside the main one (the master program, the
-cut search) are read only when a margin program was cut short by the clock. Only a
-wall-clock limit that cuts a step short makes a run differ.
+Everything is deterministic for a given instance and time limit: HiGHS is deterministic for
+a given model (and runs on one thread whenever a search may run beside it), the model is
+built in a fixed order, counts are turned into households by a fixed order (best base value
+first, then household id), column generation and (when waited for) the root cuts are waited
+for wherever their result is used, and the searches beside the main one (the master program,
+the cut search) are read only when a margin program was cut short by the clock. Only a
+wall-clock limit that cuts a step short makes a run differ. The limit itself decides whether
+the root cuts are waited for, so a short limit and none may end on different placements of
+the same optimal value.
 """
 
 from __future__ import annotations
