@@ -52,6 +52,23 @@ class AggregateModel:
     column_of_pair: np.ndarray | None = None  # classes x pledges: y column, -1 for none
     class_of: np.ndarray | None = None  # per household: its class, -1 for none
 
+    def arrays(self, lower=None, upper=None, row_lower=None, integer=False) -> dict:
+        """The program as arrays for :func:`.highs.make_lp`: its LP relaxation (the integer
+        program with ``integer``), with any of the bounds given in place of its own."""
+        out = {
+            "cost": self.cost,
+            "lower": self.lower if lower is None else lower,
+            "upper": self.upper if upper is None else upper,
+            "row_lower": self.row_lower if row_lower is None else row_lower,
+            "row_upper": self.row_upper,
+            "starts": self.starts,
+            "index": self.index,
+            "values": self.values,
+        }
+        if integer:
+            out["integrality"] = self.integrality
+        return out
+
 
 def household_columns(model: AggregateModel, n_households: int):
     """Per household its class, and per (class, pledge) its y column (-1 where none)."""

@@ -88,18 +88,7 @@ def root_cuts(
     when it got to neither within ``seconds``, was waited for no longer than ``wait``, or
     ``stop`` was set)."""
     h = new_highs(seconds, **ROOT_OPTIONS)
-    program = make_lp(
-        cost=model.cost,
-        lower=model.lower,
-        upper=model.upper,
-        row_lower=model.row_lower,
-        row_upper=model.row_upper,
-        starts=model.starts,
-        index=model.index,
-        values=model.values,
-        integrality=model.integrality,
-    )
-    checked(h.passModel(program), "the whole program")
+    checked(h.passModel(make_lp(**model.arrays(integer=True))), "the whole program")
     found: list[Cuts] = []
     reported = {}
 

@@ -197,17 +197,7 @@ def improve_prices(
     for j in chosen:
         upper[pledges[j].columns] = 0.0
     h = new_highs(None if math.isinf(deadline) else deadline - time.perf_counter())
-    master_lp = make_lp(
-        cost=model.cost,
-        lower=model.lower,
-        upper=upper,
-        row_lower=model.row_lower,
-        row_upper=model.row_upper,
-        starts=model.starts,
-        index=model.index,
-        values=model.values,
-    )
-    checked(h.passModel(master_lp), "column generation's master")
+    checked(h.passModel(make_lp(**model.arrays(upper=upper))), "column generation's master")
     if basis is not None:
         h.setBasis(basis)
     convexity = {}

@@ -970,16 +970,7 @@ def _inside(model, x, lower, upper, row_lower) -> bool:
 
 
 def _arrays(model: AggregateModel, lower=None, upper=None, row_lower=None) -> dict:
-    return {
-        "cost": model.cost,
-        "lower": model.lower if lower is None else lower,
-        "upper": model.upper if upper is None else upper,
-        "row_lower": model.row_lower if row_lower is None else row_lower,
-        "row_upper": model.row_upper,
-        "starts": model.starts,
-        "index": model.index,
-        "values": model.values,
-    }
+    return model.arrays(lower, upper, row_lower)
 
 
 def _column_of_entry(model: AggregateModel) -> np.ndarray:
