@@ -308,7 +308,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # The margin programs: the first is restricted around ``D``'s prices (the fewest free
     # columns: the best first search for a better incumbent); the rest around ``L``'s and, when
     # they were waited for, the cuts' ``D'``, each restriction within its own bound's margin.
-    references = [offered.lp]
     timed_out = False
 
     def generated() -> Tightened | None:
@@ -413,7 +412,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                 )
 
     # 7. Integer programs over the margin, growing until the optimum is proven.
-    margins = Margins(model, model, references, tau)
+    margins = Margins(model, model, [offered.lp], tau)
     programs = 0
     # The first programs prove the easy instances without the cuts; where the incumbent is far
     # from the bound, the programs around D (and L) can take minutes, and those around D' do not.
@@ -572,12 +571,17 @@ class Margins:
             self.program_model = program_model
             self.tau = max(START_TAU_REL * abs(reference.value), 1e-6)
 
+    @property
+    def top(self) -> float:
+        """The tightest bound known."""
+        return min(r.value for r in self.references)
+
     def bounds(self):
         """Column bounds for the next program, and whether anything is restricted. When the
         margin is most of the model, the whole of it (HiGHS then does its own reduced-cost
         fixing from the incumbent, plus cuts)."""
         model = self.model
-        self.target = min(r.value for r in self.references) - self.tau
+        self.target = self.top - self.tau
         lower, upper, restricted = within(model, self.references, self.target)
         free = np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])
         if restricted and free > FULL_MODEL_SHARE * model.n_y:
@@ -598,7 +602,7 @@ class Margins:
         """Straight to a proof round when it is at most twice as large; else double ``tau``,
         or quadruple it when the round found nothing better (the incumbent is then probably
         optimal, but a proof round over the whole model may not fit the time)."""
-        gap = min(r.value for r in self.references) - best_value
+        gap = self.top - best_value
         if gap <= 2 * self.tau:
             self.tau = gap * (1 + 1e-9) + 1e-9
         else:
@@ -648,10 +652,9 @@ def search_with_cuts(
         stalled = run.has_solution and run.value <= best_value
         if run.value > best_value:
             best, best_value = run.assignment, run.value
-        top = min(r.value for r in margins.references)
         if not (run.solved or run.infeasible) or not restricted or proven - best_value <= 0:
             return
-        if top - best_value <= margins.tau:
+        if margins.top - best_value <= margins.tau:
             return
         margins.grow(best_value, stalled)
 
