@@ -305,9 +305,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                 continue  # the blocks get smaller
             search("pledge-block", lower, upper)
 
-    # The margin programs: the first is restricted around ``D``'s prices (the fewest free
-    # columns: the best first search for a better incumbent); the rest around ``L``'s and, when
-    # they were waited for, the cuts' ``D'``, each restriction within its own bound's margin.
     timed_out = False
 
     def generated() -> Tightened | None:
@@ -412,6 +409,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                 )
 
     # 7. Integer programs over the margin, growing until the optimum is proven.
+    # The first is restricted around ``D``'s prices (the fewest free columns: the best first
+    # search for a better incumbent); the rest around ``L``'s too and, when they were waited
+    # for, the cuts' ``D'``, each restriction within its own bound's margin.
     margins = Margins(model, model, [offered.lp], tau)
     programs = 0
     # The first programs prove the easy instances without the cuts; where the incumbent is far
