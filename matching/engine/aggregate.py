@@ -51,6 +51,13 @@ class AggregateModel:
     # Built on first use by :func:`household_columns`.
     column_of_pair: np.ndarray | None = None  # classes x pledges: y column, -1 for none
     class_of: np.ndarray | None = None  # per household: its class, -1 for none
+    entry_columns: np.ndarray | None = None  # built on first use by :meth:`column_of_entry`
+
+    def column_of_entry(self) -> np.ndarray:
+        """The column of each matrix entry (``index``/``values``)."""
+        if self.entry_columns is None:
+            self.entry_columns = np.repeat(np.arange(len(self.cost)), np.diff(self.starts))
+        return self.entry_columns
 
     def arrays(self, lower=None, upper=None, row_lower=None, integer=False) -> dict:
         """The program as arrays for :func:`.highs.make_lp`: its LP relaxation (the integer
@@ -68,6 +75,31 @@ class AggregateModel:
         if integer:
             out["integrality"] = self.integrality
         return out
+
+    def with_counts(self, keep: np.ndarray) -> tuple[AggregateModel, np.ndarray]:
+        """The same program with only the y columns ``keep`` (ascending; every z column
+        stays), and the indices of its columns in this one."""
+        columns = np.concatenate([keep, np.arange(self.n_y, len(self.cost))])
+        lengths = np.diff(self.starts)[columns]
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        entries = np.repeat(self.starts[columns] - starts[:-1], lengths) + np.arange(starts[-1])
+        part = AggregateModel(
+            classes=self.classes,
+            n_y=len(keep),
+            y_class=self.y_class[keep],
+            y_pledge=self.y_pledge[keep],
+            cost=self.cost[columns],
+            lower=self.lower[columns],
+            upper=self.upper[columns],
+            integrality=self.integrality[columns],
+            row_lower=self.row_lower,
+            row_upper=self.row_upper,
+            starts=starts,
+            index=self.index[entries],
+            values=self.values[entries],
+            n_rows=self.n_rows,
+        )
+        return part, columns
 
 
 def household_columns(model: AggregateModel, n_households: int):

@@ -161,8 +161,7 @@ def with_cuts(model: AggregateModel, cuts: Cuts) -> AggregateModel:
     row, so a column's first entry is still its class row)."""
     n = len(cuts)
     rows = model.n_rows + np.repeat(np.arange(n), np.diff(cuts.starts))
-    columns = np.repeat(np.arange(len(model.cost)), np.diff(model.starts))
-    all_columns = np.concatenate([columns, cuts.index])
+    all_columns = np.concatenate([model.column_of_entry(), cuts.index])
     all_rows = np.concatenate([model.index, rows])
     order = np.lexsort((all_rows, all_columns))
     counts = np.bincount(all_columns, minlength=len(model.cost))
@@ -176,4 +175,5 @@ def with_cuts(model: AggregateModel, cuts: Cuts) -> AggregateModel:
         n_rows=model.n_rows + n,
         column_of_pair=None,
         class_of=None,
+        entry_columns=None,
     )

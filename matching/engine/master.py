@@ -120,6 +120,7 @@ def master_program(
         n_rows=model.n_rows + len(knapsack),
         column_of_pair=None,
         class_of=None,
+        entry_columns=None,
     )
     held = np.concatenate([pledges[j].columns for j in knapsack]) if knapsack else np.array([], int)
     return Master(extended, model, columns, counts, np.array(losses), held.astype(np.int64))

@@ -1,0 +1,149 @@
+"""The LP relaxation by sifting (:mod:`matching.engine.lp`), the dive over the counts near its
+optimum, and margin programs brought back to fit the time left."""
+
+import math
+
+import numpy as np
+import pytest
+
+from matching.engine import parse_instance
+from matching.engine.aggregate import build_aggregate
+from matching.engine.classes import build_classes
+from matching.engine.generator import generate_instance
+from matching.engine.highs import is_optimal, make_lp, new_highs
+from matching.engine.lp import SIFTED_FROM_COUNTS_PER_CLASS, best_per_class, solve_lp
+from matching.engine.model import prepare
+from matching.engine.solver import (
+    Margins,
+    Reference,
+    dive_near_lp,
+    dual_bound,
+    full_vector,
+    price_vector,
+    row_activity,
+)
+
+
+def program(n=800, seed=3, **shape):
+    """An instance whose classes have many pledges each (so that sifting has work to do)."""
+    inst = parse_instance(
+        generate_instance(n, seed=seed, shape={"n_pledges": 60, "strictness": 0.5, **shape})
+    )
+    prep = prepare(inst)
+    classes = build_classes(prep)
+    return prep, classes, build_aggregate(inst, classes)
+
+
+def plain_lp_value(model) -> float:
+    h = new_highs(presolve="off")
+    h.passModel(make_lp(**model.arrays()))
+    h.run()
+    assert is_optimal(h)
+    return h.getInfo().objective_function_value
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sifting_reaches_the_optimum_of_the_whole_lp(seed):
+    _, _, model = program(seed=seed)
+    assert model.n_y > SIFTED_FROM_COUNTS_PER_CLASS * len(model.classes)  # a wide program
+    lp = solve_lp(model, None)
+    assert lp.optimal and lp.sifted and lp.rounds >= 1 and lp.columns < model.n_y
+    value = float(model.cost @ lp.x)
+    assert value == pytest.approx(plain_lp_value(model), rel=1e-9)
+    # The point is feasible for the whole program, and no column left out could raise it:
+    activity = row_activity(model, lp.x)
+    assert np.all(activity <= model.row_upper + 1e-6)
+    assert np.all(activity >= model.row_lower - 1e-6)
+    assert np.all((lp.x >= model.lower - 1e-9) & (lp.x <= model.upper + 1e-9))
+    reduced, bound = dual_bound(model, price_vector(model, lp.row_dual))
+    assert bound == pytest.approx(value, rel=1e-7)
+    at_zero = (lp.x[: model.n_y] == 0) & (model.upper[: model.n_y] > 0)
+    assert np.all(reduced[: model.n_y][at_zero] <= 1e-6)
+
+
+def test_a_narrow_program_is_solved_whole():
+    inst = parse_instance(generate_instance(800, seed=1, shape="standard"))
+    model = build_aggregate(inst, build_classes(prepare(inst)))
+    assert model.n_y <= SIFTED_FROM_COUNTS_PER_CLASS * len(model.classes)
+    lp = solve_lp(model, None)
+    assert lp.optimal and not lp.sifted and lp.rounds == 0 and lp.columns == model.n_y
+    assert float(model.cost @ lp.x) == pytest.approx(plain_lp_value(model), rel=1e-9)
+
+
+def test_the_whole_basis_restarts_highs_without_iterations():
+    _, _, model = program()
+    lp = solve_lp(model, None)
+    h = new_highs(presolve="off")
+    h.passModel(make_lp(**model.arrays()))
+    h.setBasis(lp.basis())
+    h.run()
+    assert is_optimal(h)
+    assert h.getInfo().simplex_iteration_count == 0
+    assert lp.basic.sum() == np.count_nonzero(
+        np.array([int(s) for s in h.getBasis().col_status]) == 1
+    )
+
+
+def test_no_time_no_lp():
+    _, _, model = program(n=3000)
+    lp = solve_lp(model, 1e-9)
+    assert not lp.optimal and lp.status != "Optimal"
+
+
+def test_best_per_class_keeps_the_highest_scores_of_each_class():
+    _, _, model = program(n=300)
+    columns = np.arange(model.n_y)
+    score = -np.arange(model.n_y, dtype=float) % 7
+    chosen = best_per_class(model, columns, score, 2)
+    for c in range(len(model.classes)):
+        own = columns[model.y_class == c]
+        picked = chosen[model.y_class[chosen] == c]
+        assert len(picked) == min(2, len(own))
+        assert score[picked].min() >= np.sort(score[own])[::-1][: len(picked)].min()
+
+
+def test_dive_near_lp_gives_feasible_integral_counts():
+    prep, classes, model = program(n=1500, seed=5)
+    lp = solve_lp(model, None)
+    reduced, _ = dual_bound(model, price_vector(model, lp.row_dual))
+    seen = []
+
+    def evaluate(y):
+        seen.append(y)
+        return float(model.cost @ full_vector(model, classes, y))
+
+    y = dive_near_lp(model, lp, reduced, math.inf, evaluate)
+    assert y.dtype.kind == "i" and len(y) == model.n_y and np.all(y >= 0)
+    x = full_vector(model, classes, y)
+    assert np.all(row_activity(model, x) <= model.row_upper + 1e-9)
+    assert np.all(x <= model.upper + 1e-9)
+    # Near the LP (a dive, not a proof; 1.7 % below it on this small instance):
+    assert float(model.cost @ x) >= 0.97 * float(model.cost @ lp.x)
+    assert all(len(v) == model.n_y for v in seen)  # evaluated on whole count vectors
+
+
+def test_margin_brought_back_until_it_fits():
+    _, _, model = program(n=1500, seed=5)
+    lp = solve_lp(model, None)
+    reduced, bound = dual_bound(model, price_vector(model, lp.row_dual))
+    margins = Margins(model, model, [Reference("D", bound, reduced)], 0.05)
+    margins.grow(best_value=bound - 50.0, stalled=True)  # tau: 0.05 -> 0.2, from 0.05
+    assert (margins.last_tau, margins.tau) == (0.05, pytest.approx(0.2))
+    lower, upper, restricted = margins.bounds()
+    wide = np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])
+    assert restricted
+    sizes = []
+
+    def fits(free):
+        sizes.append(free)
+        return free <= limit
+
+    limit = wide - 1  # the grown program is one column too large
+    fitted = margins.bounds_that_fit(fits)
+    assert fitted is not None
+    assert 0.05 < margins.tau < 0.2
+    assert sizes[-1] <= limit < sizes[0] == wide
+    assert margins.target == pytest.approx(bound - margins.tau)
+
+    limit = -1  # nothing fits: None, for the blocks to be searched instead
+    assert margins.bounds_that_fit(fits) is None
