@@ -12,6 +12,9 @@ The optimum comes from ``--optimum`` (the engine without a time limit, stopped a
 earlier ``--optimum`` run with the same file: instance, objective and bound). Without either,
 the objective counts as within 0.01 % only when its own bound shows it.
 
+``--files`` adds instance files (``file:STEM`` in the output and in ``--optima``), e.g. the set of
+``bench/outside_instances.py --set DIR``, whose optima are in ``bench/outside_optima.json``.
+
 ``--root DIR`` solves with the engine of another checkout (``git worktree add DIR COMMIT``),
 so that two commits are compared in one sitting on the same instances.
 """
@@ -37,14 +40,15 @@ def random_shape(seed: int) -> dict:
 
 
 def describe(shape) -> str:
-    if isinstance(shape, str):
-        return shape
+    if isinstance(shape, str | Path):
+        return str(shape)
     return ("pledges {n_pledges}, places/persons ~{coverage}, small {small_pledges}, "
             "quotas {quota_share}, criteria {strictness}x, families {family_scale}x").format(**shape)
 
 
 def instances(args):
-    """(name, shape, seed) of every instance asked for, in order."""
+    """(name, shape, seed) of every instance asked for, in order (for a file: its path as
+    the shape, and no seed)."""
     out = []
     for seed in range(args.first_seed, args.first_seed + args.instances):
         out.append((f"random-{seed}", random_shape(seed), seed))
@@ -53,6 +57,8 @@ def instances(args):
         for seed in (int(s) for s in seeds.split(",") if s):
             chosen = random_shape(seed) if shape == "random" else shape
             out.append((f"{shape}-{seed}", chosen, seed))
+    for path in args.files:
+        out.append((f"file:{path.stem}", path, None))
     return out
 
 
@@ -62,6 +68,7 @@ def main() -> int:
     parser.add_argument("--first-seed", type=int, default=100)
     parser.add_argument("--instances", type=int, default=20, help="random shapes from --first-seed")
     parser.add_argument("--named", nargs="*", default=[], metavar="SHAPE:SEEDS")
+    parser.add_argument("--files", nargs="*", type=Path, default=[], metavar="INSTANCE.json")
     parser.add_argument("--time-limit", type=float, default=3.0)
     parser.add_argument("--optimum", action="store_true", help="also solve without a time limit")
     parser.add_argument("--optimum-limit", type=float, default=600.0)
@@ -70,7 +77,7 @@ def main() -> int:
                         help="checkout whose engine solves (default: this one)")
     args = parser.parse_args()
     sys.path.insert(0, str(args.root))
-    from matching.engine import parse_instance, solve
+    from matching.engine import load_instance, parse_instance, solve
     from matching.engine.generator import generate_instance
 
     known = json.loads(args.optima.read_text()) if args.optima and args.optima.exists() else {}
@@ -78,8 +85,11 @@ def main() -> int:
     print("instance | shape | time s | status | objective | bound above objective | below optimum")
     met, total, longest = 0, 0, 0.0
     for name, shape, seed in instances(args):
-        key = f"{name}@{args.households}"
-        instance = parse_instance(generate_instance(args.households, seed=seed, shape=shape))
+        if seed is None:
+            instance = load_instance(shape)
+        else:
+            instance = parse_instance(generate_instance(args.households, seed=seed, shape=shape))
+        key = f"{name}@{len(instance.households)}"
         started = time.perf_counter()
         result = solve(instance, time_limit=args.time_limit)
         seconds = time.perf_counter() - started
