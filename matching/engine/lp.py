@@ -10,9 +10,12 @@ raise the LP's value; the most profitable few of each class join, and the LP is 
 from its basis. When no column outside has a positive reduced profit, the LP's optimum over
 the columns it holds is the optimum over all (0.8 s on that program; 0.3 s where 1.2 s).
 
+HiGHS runs without presolve: on this program it takes longer than it saves (0.36 s with it,
+0.15 s without, at 10,000 households), and the dive's warm starts need none.
+
 The first columns of each class are its tie pledges first, then the pledges with the least
-demand for their places (whose price is likely to be lowest). The result does not depend on
-the choice (it is the LP optimum either way), only the time does.
+demand for their places (whose price is likely to be lowest). The LP's value does not depend
+on that choice, only the time does (and, where the LP has several optima, which one is found).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Outline (docs/matching-engine.md has the full argument):
 
 1. Group households into interchangeable classes and build the aggregated integer program
    (:mod:`.aggregate`, capacities and quotas lowered to what whole households can fill);
-   solve its LP relaxation with HiGHS.
+   solve its LP relaxation with HiGHS (by sifting where classes have many pledges, :mod:`.lp`).
 2. From the LP's prices ``y`` (free on the class rows, >= 0 on capacities and quotas) compute
    the bound ourselves: reduced profits ``r = c - A'y`` and
    ``D = y . row_upper + sum_j upper_j max(0, r_j)``. It holds for any such prices, so it is an
@@ -185,7 +185,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     if model.n_y == 0:
         return Outcome([UNPLACED] * n_households, 0.0)
 
-    # 1. LP relaxation, by sifting (:mod:`.lp`).
+    # 1. LP relaxation (:mod:`.lp`: by sifting where the program is wide).
     lp = solve_lp(model, seconds_left())
     log = [{
         "step": "lp", "status": lp.status, "seconds": time.perf_counter() - started,
@@ -242,6 +242,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     def rounded_value(y):  # the aggregated program's value of integral counts
         return float(model.cost @ full_vector(model, classes, y))
 
+    # Bounds and reduced profits, computed by us (step 3 below; the dive uses them).
     reduced, lp_bound = dual_bound(model, prices)
     y_dive = dive_near_lp(model, lp, reduced, deadline, rounded_value)
     lp.highs = None  # its memory back: nothing solves that LP again
@@ -257,8 +258,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     log[-1]["repacked"] = best_value
     log[-1]["seconds_after_repack"] = time.perf_counter() - started
 
-    # 3. Bounds and reduced profits, computed by us (before the dive, which uses them): the
-    # LP's prices give ``D``, and ``L`` at the same prices is tighter.
+    # 3. The LP's prices give ``D``, and ``L`` at the same prices is tighter.
     bound = min(lp_bound, tight.bound)
     log[-1].update(lp_bound=lp_bound, knapsack_bound=tight.bound, incumbent=best_value)
 
