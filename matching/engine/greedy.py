@@ -43,18 +43,24 @@ def fill(prep: Prepared, assignment: list[int], room: Room, order: Iterable[int]
     """
     # Places only get fewer: a household with no room anywhere now never gets any.
     candidate = room.fits_somewhere(prep)
+    households = prep.instance.households
+    capacity, quota = room.capacity, room.quota
+    # Room.fits and the (value, places left, -index) key written out: this loop visits every
+    # eligible pledge of every household left out (1.8 million at 40,000 households with 140
+    # pledges, 2 s through the method calls and tuples).
     for i in order:
         if assignment[i] != UNPLACED or not candidate[i]:
             continue
-        best = UNPLACED
-        best_key = None
-        base = prep.base[i]
+        size, front, base = households[i].size, households[i].frontline_state, prep.base[i]
+        best, best_value, best_left = UNPLACED, 0.0, 0
         for j, bonus in zip(prep.eligible[i], prep.bonus[i], strict=True):
-            if base + bonus <= 0 or not room.fits(i, j):
+            value = base + bonus
+            left = capacity[j]
+            if value <= 0 or size > left or (quota[j] and quota[j].get(front, 0) < size):
                 continue
-            key = (base + bonus, room.capacity[j], -j)
-            if best_key is None or key > best_key:
-                best, best_key = j, key
+            # Ties go to more places left, then to the lower index (pledges come ascending).
+            if best == UNPLACED or value > best_value or (value == best_value and left > best_left):
+                best, best_value, best_left = j, value, left
         if best != UNPLACED:
             assignment[i] = best
             room.take(i, best)
