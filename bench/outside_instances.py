@@ -130,6 +130,8 @@ CULTURE = {  # language: pledging states with a community speaking it
     "so": ["SE", "FI", "NO"],
     "ti": ["DE", "SE", "NO"],
 }
+# The contract's vocabulary and default weights, copied from ../shared/matching-contract.md, not
+# imported from the engine (nor the Django models): this generator must not depend on what it tests.
 COMPOSITIONS = [
     "single_man",
     "single_woman",
