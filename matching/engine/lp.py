@@ -166,9 +166,10 @@ def _rank_in_class(sorted_classes: np.ndarray) -> np.ndarray:
 def _count_profits(model: AggregateModel, row_dual: np.ndarray) -> np.ndarray:
     """Reduced profit ``c - A'y`` of every count column."""
     end = model.starts[model.n_y]
-    column = np.repeat(np.arange(model.n_y), np.diff(model.starts[: model.n_y + 1]))
     used = np.bincount(
-        column, weights=model.values[:end] * row_dual[model.index[:end]], minlength=model.n_y
+        model.column_of_entry()[:end],
+        weights=model.values[:end] * row_dual[model.index[:end]],
+        minlength=model.n_y,
     )
     return model.cost[: model.n_y] - used
 
