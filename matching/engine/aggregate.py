@@ -23,7 +23,7 @@ symmetry between interchangeable households.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 
 import numpy as np
@@ -52,6 +52,10 @@ class AggregateModel:
     column_of_pair: np.ndarray | None = None  # classes x pledges: y column, -1 for none
     class_of: np.ndarray | None = None  # per household: its class, -1 for none
     entry_columns: np.ndarray | None = None  # built on first use by :meth:`column_of_entry`
+
+    def replaced(self, **fields) -> AggregateModel:
+        """A copy with ``fields`` changed, and what is built on first use built anew."""
+        return replace(self, column_of_pair=None, class_of=None, entry_columns=None, **fields)
 
     def column_of_entry(self) -> np.ndarray:
         """The column of each matrix entry (``index``/``values``)."""

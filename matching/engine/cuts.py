@@ -165,15 +165,11 @@ def with_cuts(model: AggregateModel, cuts: Cuts) -> AggregateModel:
     all_rows = np.concatenate([model.index, rows])
     order = np.lexsort((all_rows, all_columns))
     counts = np.bincount(all_columns, minlength=len(model.cost))
-    return replace(
-        model,
+    return model.replaced(
         row_lower=np.concatenate([model.row_lower, np.full(n, -np.inf)]),
         row_upper=np.concatenate([model.row_upper, cuts.upper]),
         starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int32),
         index=all_rows[order].astype(np.int32),
         values=np.concatenate([model.values, cuts.values])[order],
         n_rows=model.n_rows + n,
-        column_of_pair=None,
-        class_of=None,
-        entry_columns=None,
     )

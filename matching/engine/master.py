@@ -19,7 +19,7 @@ packings are always in it, so the incumbent is a feasible start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -106,8 +106,7 @@ def master_program(
     starts = np.concatenate(
         [model.starts, model.starts[-1] + np.cumsum([len(r) for r in entry_rows], dtype=np.int64)]
     )
-    extended = replace(
-        model,
+    extended = model.replaced(
         cost=np.concatenate([model.cost, costs]),
         lower=np.concatenate([model.lower, np.zeros(n_packings)]),
         upper=np.concatenate([model.upper, np.ones(n_packings)]),
@@ -118,9 +117,6 @@ def master_program(
         index=np.concatenate([model.index, *entry_rows]).astype(np.int32),
         values=np.concatenate([model.values, *entry_values]),
         n_rows=model.n_rows + len(knapsack),
-        column_of_pair=None,
-        class_of=None,
-        entry_columns=None,
     )
     held = np.concatenate([pledges[j].columns for j in knapsack]) if knapsack else np.array([], int)
     return Master(extended, model, columns, counts, np.array(losses), held.astype(np.int64))

@@ -545,7 +545,7 @@ def tightened_by_cuts(model, lp_basis, cuts, seconds):
     """The program with ``cuts`` as rows, and ``D'``: the LP with them, warm-started from the
     LP's basis (None when it was not solved in time)."""
     h = new_highs(seconds, presolve="off")
-    checked(h.passModel(make_lp(**_arrays(model))), "the LP")
+    checked(h.passModel(make_lp(**model.arrays())), "the LP")
     h.setBasis(lp_basis)
     n = len(cuts)
     added = h.addRows(
@@ -734,7 +734,7 @@ def dive_near_lp(model, lp: LpSolution, reduced, deadline: float, evaluate) -> n
     keep = np.flatnonzero(near | (lp.x[:ny] > 1e-9) | (profit > -1e-9) | lp.basic[:ny])
     part, columns = model.with_counts(keep)
     h = new_highs(None if math.isinf(deadline) else deadline - time.perf_counter(), presolve="off")
-    checked(h.passModel(make_lp(**_arrays(part))), "the dive's LP")
+    checked(h.passModel(make_lp(**part.arrays())), "the dive's LP")
     checked(h.setBasis(lp.basis(columns)), "the LP's basis")
     h.run()  # no iterations: the LP's optimum is this program's too
     if not is_optimal(h):  # only when out of time: the LP's counts rounded down fit
@@ -1033,10 +1033,6 @@ def _inside(model, x, lower, upper, row_lower) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-def _arrays(model: AggregateModel, lower=None, upper=None, row_lower=None) -> dict:
-    return model.arrays(lower, upper, row_lower)
 
 
 def row_activity(model: AggregateModel, x: np.ndarray) -> np.ndarray:

@@ -9,7 +9,6 @@ from matching.engine.aggregate import build_aggregate
 from matching.engine.classes import build_classes
 from matching.engine.highs import make_lp, new_highs
 from matching.engine.model import prepare
-from matching.engine.solver import _arrays
 
 
 def household(hid: str = "H-1", **fields: Any) -> dict[str, Any]:
@@ -55,6 +54,6 @@ def solved_lp(inst):
     classes = build_classes(prep)
     model = build_aggregate(inst, classes)
     h = new_highs(presolve="off")
-    h.passModel(make_lp(**_arrays(model)))
+    h.passModel(make_lp(**model.arrays()))
     h.run()
     return prep, classes, model, h

@@ -14,7 +14,7 @@ from matching.engine.decomposition import improve_prices, knapsack_bound, pledge
 from matching.engine.generator import generate_instance
 from matching.engine.highs import make_lp, new_highs, set_time_left
 from matching.engine.model import prepare
-from matching.engine.solver import Beside, _arrays, price_vector
+from matching.engine.solver import Beside, price_vector
 
 
 def test_beside_gives_the_value_or_the_error_of_its_function():
@@ -46,7 +46,7 @@ def _start(seed=4):
     inst = parse_instance(generate_instance(1500, seed=seed, shape="small-pledges"))
     model = build_aggregate(inst, build_classes(prepare(inst)))
     h = new_highs(presolve="off")
-    h.passModel(make_lp(**_arrays(model)))
+    h.passModel(make_lp(**model.arrays()))
     h.run()
     pledges = pledge_columns(model, len(inst.pledges))
     start = knapsack_bound(model, pledges, price_vector(model, np.asarray(h.getSolution().row_dual)))
@@ -84,7 +84,7 @@ def test_a_re_solve_gets_the_time_left_on_top_of_what_its_instance_used():
     # that took longer would stop at once (column generation's master did, after ten rounds).
     model, _, _, _ = _start()
     h = new_highs(presolve="off")
-    h.passModel(make_lp(**_arrays(model)))
+    h.passModel(make_lp(**model.arrays()))
     h.run()
     used = h.getRunTime()
     assert used > 0

@@ -19,7 +19,7 @@ from matching.engine.highs import make_lp, new_highs
 from matching.engine.knapsack import pack
 from matching.engine.model import feasibility_violations, prepare
 from matching.engine.naive import solve_naive
-from matching.engine.solver import _arrays, dual_bound, price_vector
+from matching.engine.solver import dual_bound, price_vector
 
 from .builders import household, instance, pledge
 from .test_shapes import exhaustive_optimum, shaped_instances
@@ -74,7 +74,7 @@ def _lp_prices(inst):
     prep = prepare(inst)
     model = build_aggregate(inst, build_classes(prep))
     h = new_highs()
-    h.passModel(make_lp(**_arrays(model)))
+    h.passModel(make_lp(**model.arrays()))
     h.run()
     prices = price_vector(model, np.asarray(h.getSolution().row_dual))
     return model, prices, h.getBasis()

@@ -22,7 +22,7 @@ from matching.engine.neighbourhoods import (
     pledge_blocks,
     rounding_neighbourhood,
 )
-from matching.engine.solver import _arrays, _run_program, counts_of, full_vector
+from matching.engine.solver import _run_program, counts_of, full_vector
 
 
 def _lp(inst):
@@ -30,7 +30,7 @@ def _lp(inst):
     classes = build_classes(prep)
     model = build_aggregate(inst, classes)
     h = new_highs()
-    h.passModel(make_lp(**_arrays(model)))
+    h.passModel(make_lp(**model.arrays()))
     h.run()
     return prep, classes, model, np.array(h.getSolution().col_value)
 
@@ -109,7 +109,7 @@ def test_a_program_over_the_free_columns_has_the_whole_programs_optimum():
     h = new_highs(mip_rel_gap=1e-9)
     h.passModel(
         make_lp(
-            **_arrays(model, np.minimum(lower, x), np.maximum(upper, x), model.row_lower),
+            **model.arrays(np.minimum(lower, x), np.maximum(upper, x), model.row_lower),
             integrality=model.integrality,
         )
     )
