@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# A size's households go into a group's table in one step when the step's table (persons x
+# households) has at most this many cells (a few MB); else one step per piece.
+SIZE_TABLE_CELLS = 1 << 18
+
 
 def pack(
     profit: np.ndarray,
@@ -29,13 +33,12 @@ def pack(
     """
     capacity = max(0, int(capacity))
     groups = [int(g) for g in np.unique(group)]
-    tables = []  # per group: (best array, pieces, take matrix)
+    tables = []  # per group: (best array, pieces, takes)
     for g in groups:
         limit = capacity if g < 0 else min(capacity, int(group_limit[g]))
         items = np.flatnonzero((group == g) & (profit > 0) & (size <= limit) & (count > 0))
-        usable = _usable_counts(profit, size, count, items, limit)
-        items = items[usable[items] > 0]
-        tables.append(_group_table(profit, size, usable, items, max(0, limit), want_counts))
+        order, usable = _usable(profit, size, count, items, limit)
+        tables.append(_group_table(profit, size, order, usable, max(0, limit), want_counts))
     if not tables:
         return 0.0, (np.zeros(len(profit), dtype=np.int64) if want_counts else None)
 
@@ -58,57 +61,78 @@ def pack(
         budgets[t] = part
         w -= part
     budgets[0] = w
-    for (best, pieces, take), budget in zip(tables, budgets, strict=True):
+    for (best, pieces, takes), budget in zip(tables, budgets, strict=True):
         w = min(budget, len(best) - 1)
-        for row in range(len(pieces) - 1, -1, -1):
-            if take[row, w]:
-                item, times = pieces[row]
-                counts[item] += times
-                w -= int(size[item]) * times
+        for (first, second), take in zip(reversed(pieces), reversed(takes), strict=True):
+            if take.dtype == bool:  # one item's piece of ``second`` households
+                if take[w]:
+                    counts[first] += second
+                    w -= int(size[first]) * second
+            else:  # the best ``take[w]`` households of size ``first``
+                taken = int(take[w])
+                np.add.at(counts, second[:taken], 1)
+                w -= first * taken
     return value, counts
 
 
-def _usable_counts(profit, size, count, items, limit) -> np.ndarray:
-    """Counts no optimal packing exceeds: of households of one size, at most ``limit // size``
-    go, and they are the most profitable ones (equal sizes, so the better always replaces the
-    worse). Cuts a small pledge's items from hundreds of classes to a few dozen households."""
-    usable = np.zeros(len(count), dtype=np.int64)
-    if len(items) == 0:
-        return usable
-    order = items[np.lexsort((items, -profit[items], size[items]))]  # by size, best first
+def _usable(profit, size, count, items, limit):
+    """``items`` by size, best first (then by index), and the count of each no optimal
+    packing exceeds: of households of one size, at most ``limit // size`` go, and they are
+    the most profitable ones (equal sizes, so the better always replaces the worse). Cuts a
+    small pledge's items from hundreds of classes to a few dozen households. Items that may
+    not go at all are left out."""
+    order = items[np.lexsort((items, -profit[items], size[items]))]
     sizes = size[order]
     counts = count[order]
     before = np.cumsum(counts) - counts  # households of smaller sizes and better profit
     first = np.searchsorted(sizes, sizes)  # where each size's run starts
     before -= before[first]
-    room = np.maximum(0, limit // sizes - before)
-    usable[order] = np.minimum(counts, room)
-    return usable
+    usable = np.minimum(counts, np.maximum(0, limit // sizes - before))
+    kept = usable > 0
+    return order[kept], usable[kept]
 
 
-def _group_table(profit, size, count, items, limit, want_take):
+def _group_table(profit, size, order, usable, limit, want_take):
+    """``best[w]``: the best profit of at most ``w`` persons from the items ``order`` (by
+    size, best first; ``usable`` of each), and how to rebuild it: per step, the pieces it
+    may add and where it did."""
     best = np.zeros(limit + 1)
-    pieces = []
-    takes = []
-    for k in items:
-        s = int(size[k])
-        left = min(int(count[k]), limit // s)
-        step = 1
-        while left > 0:  # binary splitting: 1, 2, 4, ... households at a time
-            times = min(step, left)
-            weight = s * times
-            candidate = best[: limit + 1 - weight] + float(profit[k]) * times
-            better = candidate > best[weight:]
+    pieces = []  # per step: (item, times) of a single item, or (size, households in order)
+    takes = []  # per step: whether (bool) or how many households of the size (int) it took
+    sizes = size[order]
+    starts = np.flatnonzero(np.diff(sizes, prepend=-1)).tolist() + [len(order)]
+    for a, b in zip(starts[:-1], starts[1:], strict=True):
+        s = int(sizes[a])
+        mine, times_each = order[a:b], usable[a:b]
+        households = int(times_each.sum())
+        if (limit + 1) * (households + 1) <= SIZE_TABLE_CELLS:
+            # All households of one size at once: taking k of them is worth the best k, a
+            # running sum; one table over (persons, k) instead of a step per piece.
+            gains = np.concatenate(([0.0], np.cumsum(np.repeat(profit[mine], times_each))))
+            left = np.arange(limit + 1)[:, None] - s * np.arange(households + 1)[None, :]
+            options = np.where(left >= 0, best[np.maximum(left, 0)] + gains, -np.inf)
+            taken = np.argmax(options, axis=1)  # the fewest households among equal profits
+            best = options[np.arange(limit + 1), taken]
             if want_take:
-                take = np.zeros(limit + 1, dtype=bool)
-                take[weight:] = better
-                takes.append(take)
-                pieces.append((int(k), times))
-            best[weight:] = np.where(better, candidate, best[weight:])
-            left -= times
-            step *= 2
-    take = np.array(takes) if takes else np.zeros((0, limit + 1), dtype=bool)
-    return best, pieces, take
+                pieces.append((s, np.repeat(mine, times_each)))
+                takes.append(taken)
+            continue
+        for k, left in zip(mine.tolist(), times_each.tolist(), strict=True):
+            step = 1
+            while left > 0:  # binary splitting: 1, 2, 4, ... households at a time
+                times = min(step, left)
+                weight = s * times
+                candidate = best[: limit + 1 - weight] + float(profit[k]) * times
+                better = candidate > best[weight:]
+                if want_take:
+                    take = np.zeros(limit + 1, dtype=bool)
+                    take[weight:] = better
+                    takes.append(take)
+                    pieces.append((k, times))
+                best[weight:] = np.where(better, candidate, best[weight:])
+                left -= times
+                step *= 2
+    return best, pieces, takes
 
 
 def _max_plus(a: np.ndarray, b: np.ndarray, capacity: int):

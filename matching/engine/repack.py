@@ -58,15 +58,18 @@ def eligible_lists(prep: Prepared) -> list[PledgeCandidates]:
                     state_group[a.states[key]] = g
             group = state_group[a.front[households]]
         limits = [min(pledge.capacity, pledge.quotas[key]) for key in keys]
-        out.append(
-            PledgeCandidates(households, a.value[households, j], a.size[households], group, limits)
-        )
+        out.append(PledgeCandidates(households, a.value[households, j], a.size[households], group, limits))
     return out
 
 
 class _Placement:
     """A working copy of an assignment: each household's pledge, the places left, and (for
-    exchanges) what each placed household is worth where it is, net of its places' price."""
+    exchanges) what each placed household is worth where it is, net of its places' price.
+
+    ``stale`` marks the pledges a repack may improve: all at first, then those that lost a
+    household or had one they are eligible for become unplaced. A pledge not marked has
+    lost no places and gained no candidates since its last repack left it unchanged, so
+    repacking it again would leave it unchanged too."""
 
     def __init__(self, prep: Prepared, assignment: list[int], place_price=None):
         self.prep = prep
@@ -74,6 +77,8 @@ class _Placement:
         self.pledge = np.array(assignment, dtype=np.int64)
         self.room = Room(prep.instance)
         self.net = np.zeros(len(assignment))  # value here minus the price of the places freed
+        self.eligible = household_arrays(prep).eligible
+        self.stale = np.ones(len(prep.instance.pledges), dtype=bool)
         for i, j in enumerate(assignment):
             if j != UNPLACED:
                 self.room.take(i, j)
@@ -88,7 +93,10 @@ class _Placement:
         old = int(self.pledge[i])
         if old != UNPLACED:
             self.room.give_back(i, old)
+            self.stale[old] = True
         self.pledge[i] = j
+        if j == UNPLACED:
+            self.stale |= self.eligible[i]
         if j != UNPLACED:
             self.room.take(i, j)
             self.net[i] = self._net(i, j)
@@ -115,18 +123,29 @@ def repack_all(
 ) -> bool:
     """Repack every pledge with room left, in index order, until a pass changes nothing."""
     state = _Placement(prep, assignment)
+    changed = _repack_stale(state, eligible_for, passes, deadline)
+    assignment[:] = state.pledge.tolist()
+    return changed
+
+
+def _repack_stale(state: _Placement, eligible_for, passes: int, deadline: float | None) -> bool:
+    """Passes of :func:`repack` over the pledges marked stale (see :class:`_Placement`), in
+    index order, until a pass changes nothing."""
     changed_any = False
     for _ in range(passes):
         changed = False
-        for j in range(len(prep.instance.pledges)):
+        for j in range(len(eligible_for)):
             if deadline is not None and time.perf_counter() > deadline:
                 break
-            if state.has_room(j, eligible_for[j]):
-                changed |= repack(state, j, eligible_for[j])
+            if not state.stale[j]:  # marks set earlier in this pass count too
+                continue
+            state.stale[j] = False
+            if state.has_room(j, eligible_for[j]) and repack(state, j, eligible_for[j]):
+                # Repacked again next pass, as a large pledge's window has moved.
+                state.stale[j] = changed = True
         changed_any |= changed
         if not changed:
             break
-    assignment[:] = state.pledge.tolist()
     return changed_any
 
 
@@ -206,11 +225,13 @@ def exchange(
     assignment (feasible; the caller compares values)."""
     instance = prep.instance
     state = _Placement(prep, assignment, place_price)
+    # ``assignment`` comes out of repacking: only what the exchanges touch is repacked again.
+    state.stale[:] = False
     for j, p in enumerate(instance.pledges):
         if p.capacity <= limit:
             repack(state, j, eligible_for[j], from_others=True)
+    _repack_stale(state, eligible_for, 3, deadline)
     trial = state.pledge.tolist()
-    repack_all(prep, trial, eligible_for, deadline=deadline)
     top_up(prep, trial, _room_of(instance, trial))
     return trial
 

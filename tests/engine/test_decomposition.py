@@ -3,13 +3,14 @@ restricted around it."""
 
 import itertools
 import math
+from unittest.mock import patch
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching.engine import parse_instance, solve
+from matching.engine import knapsack, parse_instance, solve
 from matching.engine import solver as solver_module
 from matching.engine.aggregate import build_aggregate
 from matching.engine.classes import build_classes
@@ -30,9 +31,7 @@ def knapsacks(draw):
     n = draw(st.integers(0, 5))
     n_groups = draw(st.integers(0, 3))
     return {
-        "profit": np.array(
-            [draw(st.sampled_from([-1.0, 0.0, 0.5, 1.25, 3.0, 7.5])) for _ in range(n)]
-        ),
+        "profit": np.array([draw(st.sampled_from([-1.0, 0.0, 0.5, 1.25, 3.0, 7.5])) for _ in range(n)]),
         "size": np.array([draw(st.integers(1, 6)) for _ in range(n)], dtype=np.int64),
         "count": np.array([draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64),
         "group": np.array(
@@ -57,10 +56,14 @@ def brute_force_pack(k) -> float:
     return best
 
 
+@pytest.mark.parametrize("table_cells", [knapsack.SIZE_TABLE_CELLS, 0], ids=["by-size", "by-piece"])
 @settings(max_examples=400, deadline=None)
-@given(knapsacks())
-def test_pack_is_the_best_whole_packing_and_says_what_it_takes(k):
-    value, counts = pack(**k)
+@given(k=knapsacks())
+def test_pack_is_the_best_whole_packing_and_says_what_it_takes(table_cells, k):
+    # Both ways of adding a size's households to a table: all at once, and piece by piece
+    # (taken where the one-step table would be too large).
+    with patch.object(knapsack, "SIZE_TABLE_CELLS", table_cells):
+        value, counts = pack(**k)
     assert value == pytest.approx(brute_force_pack(k), abs=1e-9)
     weight = counts * k["size"]
     assert np.all((counts >= 0) & (counts <= k["count"]))
@@ -109,9 +112,7 @@ def test_the_knapsack_bound_is_below_the_lp_where_sizes_do_not_fit():
         household("H-3", size=3, composition="family_with_children"),
         household("H-4", size=3, frontline_state="IT", composition="family_with_children"),
     ]
-    inst = parse_instance(
-        instance(households, [pledge("P-1", capacity=10, quotas={"GR": 7, "IT": 3})])
-    )
+    inst = parse_instance(instance(households, [pledge("P-1", capacity=10, quotas={"GR": 7, "IT": 3})]))
     model, prices, basis = _lp_prices(inst)
     _, lp_bound = dual_bound(model, prices)
     pledges = pledge_columns(model, len(inst.pledges))
