@@ -39,6 +39,10 @@ from .knapsack import pack
 # Rounds of column generation: a count, not a clock, so the result does not depend on the
 # machine's speed (a deadline still stops it early).
 MAX_ROUNDS = 40
+# ... and it stops after this many rounds in a row without a lower ``L``. Where it helps, the
+# first lower ``L`` came by round 14 (small-pledges 5; 1-6 elsewhere) and the next ones a round
+# or two apart; where it does not, 40 rounds took a second that the main search waited for.
+STALL_ROUNDS = 16
 # A pledge is priced as a knapsack when that lowers its term by more than this (objective
 # units): below it, the LP's term is as good and cheaper.
 KNAPSACK_GAIN = 1e-6
@@ -216,8 +220,10 @@ def improve_prices(
     # Wentges smoothing: price at a point between the best prices so far (the "centre") and
     # the master's, which are erratic while the master knows few packings. A packing found
     # there enters the master when it is worth more than the master's prices say.
-    rounds = 0
+    rounds = last_lower = 0
     while rounds < MAX_ROUNDS and time.perf_counter() < deadline and not (stop and stop.is_set()):
+        if rounds - last_lower >= STALL_ROUNDS:
+            break
         if not math.isinf(deadline):
             set_time_left(h, deadline - time.perf_counter())
         h.run()
@@ -236,7 +242,7 @@ def improve_prices(
             point = smoothing * centre + (1.0 - smoothing) * master
             value, packings = _lagrangian(model, pledges, point, convexity)
             if value < best:
-                best, centre = value, point
+                best, centre, last_lower = value, point, rounds
             for j, counts in packings.items():
                 worth = float(np.dot(counts, pledges[j].bonus - master[pledges[j].classes]))
                 if worth > max(0.0, duals[convexity[j]]) + 1e-9 * max(1.0, abs(worth)):
