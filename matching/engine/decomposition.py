@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .aggregate import AggregateModel
-from .highs import checked, is_optimal, make_lp, new_highs, set_time_left
+from .highs import checked, is_optimal, make_lp, new_highs, release_freed_memory, set_time_left
 from .knapsack import pack
 
 # Rounds of column generation: a count, not a clock, so the result does not depend on the
@@ -227,6 +227,7 @@ def improve_prices(
         if not math.isinf(deadline):
             set_time_left(h, deadline - time.perf_counter())
         h.run()
+        release_freed_memory()  # each round's knapsack tables and HiGHS's re-solve, freed
         if not is_optimal(h):
             break
         master_value = h.getInfo().objective_function_value

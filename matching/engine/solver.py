@@ -77,6 +77,7 @@ from .highs import (
     is_optimal,
     make_lp,
     new_highs,
+    release_freed_memory,
     run_within,
     set_start,
     set_time_left,
@@ -250,6 +251,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     reduced, lp_bound = dual_bound(model, prices)
     y_dive = dive_near_lp(model, lp, reduced, deadline, rounded_value)
     lp.highs = None  # its memory back: nothing solves that LP again
+    release_freed_memory()
     candidate = assignment_from_counts(prep, model, classes, y_dive)
     log[-1]["rounded"] = assignment_value(prep, candidate)
     log[-1]["seconds_after_dive"] = time.perf_counter() - started
@@ -979,6 +981,8 @@ def _run_program(
         run.assignment, run.value = _households(
             prep, model, classes, lower, free_columns, free_values, master
         )
+    del h  # HiGHS's memory, and what it freed while solving, back before the next program
+    release_freed_memory()
     return run
 
 
