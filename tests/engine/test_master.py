@@ -152,6 +152,26 @@ def test_when_the_margin_programs_are_cut_short_the_master_solutions_are_taken(m
     assert value <= optimum + 1e-9 * optimum <= outcome.bound + 1e-6
 
 
+def test_column_generation_is_read_after_the_first_margin_program_when_cuts_are_not_waited_for(
+    monkeypatch,
+):
+    # Root cuts never waited for (as under a short limit): the first margin program, around D,
+    # runs while column generation goes on beside it, which is read (and L used) only after it.
+    # The optimum is still proven, and it is the one the solve waiting for everything finds.
+    inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
+    waited = solver_module.solve_exact(prepare(inst))
+    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)
+    outcome = solver_module.solve_exact(prepare(inst))
+    steps = [e["step"] for e in outcome.log]
+    assert "root" not in steps and "cut-margin-mip" not in steps
+    assert steps.index("margin-mip") < steps.index("column-generation")
+    first = next(e for e in outcome.log if e["step"] == "margin-mip")
+    assert first["around"] == "D"
+    assert not outcome.timed_out
+    assert outcome.bound == pytest.approx(waited.bound, rel=1e-6)
+    assert not feasibility_violations(inst, outcome.assignment)
+
+
 def test_a_master_program_told_to_stop_is_interrupted():
     _, prep, classes, model, _, tight, y, master = _from_greedy()
     reduced, _ = dual_bound(model, tight.prices)
