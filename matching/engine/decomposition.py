@@ -188,7 +188,8 @@ def improve_prices(
     """Column generation from ``start`` (:func:`knapsack_bound`) over its knapsack pledges:
     the smallest ``L`` found, its prices, and the whole packings the rounds found (for the
     master program, :mod:`.master`). ``basis`` is the LP's, to start the master LP.
-    Ends early at ``deadline`` or, between rounds, once ``stop`` is set."""
+    Ends after ``MAX_ROUNDS``, or ``STALL_ROUNDS`` in a row without a lower ``L``; early at
+    ``deadline`` or, between rounds, once ``stop`` is set."""
     n_classes = len(model.classes)
     chosen = start.knapsack_pledges
     best, centre = start.bound, start.prices.copy()
