@@ -30,6 +30,8 @@ from .model import UNPLACED, Prepared, Room, household_arrays
 # of thousands of persons per household) took most of the exchange's time.
 WINDOW_FROM = 200
 WINDOW_PERSONS = 40
+# Passes over the pledges, at most, until one changes nothing.
+REPACK_PASSES = 3
 
 
 @dataclass(slots=True)
@@ -118,7 +120,7 @@ def repack_all(
     prep: Prepared,
     assignment: list[int],
     eligible_for: list[PledgeCandidates],
-    passes: int = 3,
+    passes: int = REPACK_PASSES,
     deadline: float | None = None,
 ) -> bool:
     """Repack every pledge with room left, in index order, until a pass changes nothing."""
@@ -230,7 +232,7 @@ def exchange(
     for j, p in enumerate(instance.pledges):
         if p.capacity <= limit:
             repack(state, j, eligible_for[j], from_others=True)
-    _repack_stale(state, eligible_for, 3, deadline)
+    _repack_stale(state, eligible_for, REPACK_PASSES, deadline)
     trial = state.pledge.tolist()
     top_up(prep, trial, _room_of(instance, trial))
     return trial
