@@ -136,6 +136,15 @@ FIT_STEPS = 3
 CUTS_WAITED_FOR = 20.0
 CUTS_FIRST_GAP = 5e-5
 CUTS_AFTER_PROGRAMS = 2
+# The cut search beside the main one (under a shorter limit) holds a second copy of the whole
+# program, with its root's cuts and LU factors, and runs only where it has at most this many
+# columns. Above it the root alone took 11 s (uniform-waiting 6 of the outside set, 152,002
+# columns, 10,000 households) and 18 s and 624 MB (realistic 1 at 40,000 households, 197,535
+# columns); beside the main search it ended in neither of two 30 s solves at 40,000 households
+# (197,535 and 844,721 columns), whose peak memory it took from 0.62-0.67 GB to 1.19-1.86 GB.
+# The three of our 90 instances it made meet the targets at 3 s (10,000 households) have
+# 18,393-45,216 columns (all 90 at most 84,788).
+CUT_SEARCH_COLUMNS = 150_000
 # The master program (item 5 of the outline) starts at this ``tau`` relative to ``L`` (a fifth
 # of the first margin's: its programs hold more free columns at ``L``'s prices than the margin
 # programs at ``D``'s) and grows it by this factor, this many times at most, while each round
@@ -221,16 +230,17 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # HiGHS's root cuts on the whole program give a tighter LP, ``D'`` (:mod:`.cuts`). With a
     # generous time limit (or none) they are computed from here in a worker thread and waited
     # for at a fixed point of the margin programs (step 6). Under a shorter one, where the
-    # other core is free (nothing priced as a knapsack), the cut search runs there with its
-    # own margin programs around ``D'``; like the master search, it is read only when the time
-    # runs out. Which of the two depends on the limit the caller gave, never on the time left.
+    # other core is free (nothing priced as a knapsack) and the program is not too wide for
+    # it (``CUT_SEARCH_COLUMNS``), the cut search runs there with its own margin programs
+    # around ``D'``; like the master search, it is read only when the time runs out. Which of
+    # the two depends on the limit the caller gave, never on the time left.
     offered = Offered()  # what the cut search is given by the main search
     cut_search, cut_runs = None, []
     root = None
     if _waits_for_cuts(time_limit, n_households):
         root = Beside(root_cuts, model, seconds_left(), None)
         beside.append(root)
-    elif not tight.knapsack_pledges and time_limit is not None:
+    elif not tight.knapsack_pledges and time_limit is not None and len(model.cost) <= CUT_SEARCH_COLUMNS:
         cut_search = Beside(
             search_with_cuts, model, classes, prep, lp_basis, offered, cut_runs,
             seconds_left, wait_left, root_fits,

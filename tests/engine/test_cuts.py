@@ -262,6 +262,21 @@ def test_a_solve_proven_before_its_limit_reads_nothing_of_the_cut_search(monkeyp
     assert 0.0 < outcome.bound < 1e9
 
 
+@pytest.mark.parametrize("cap_above_columns", [True, False])
+def test_the_cut_search_runs_only_on_programs_of_at_most_its_columns(monkeypatch, cap_above_columns):
+    inst = parse_instance(generate_instance(300, seed=1, shape=SHAPES[3][0]))
+    prep = prepare(inst)
+    _, _, _, model, _ = _case(1, SHAPES[3][0], {}, n=300)
+    columns = len(model.cost)
+    seen = _beside_mode(monkeypatch, [])
+    monkeypatch.setattr(
+        solver_module, "CUT_SEARCH_COLUMNS", columns if cap_above_columns else columns - 1
+    )
+    outcome = solver_module.solve_exact(prep, time_limit=60)
+    assert bool(seen) == cap_above_columns
+    assert not outcome.timed_out  # proven either way
+
+
 def test_whether_the_cuts_are_waited_for_depends_on_the_limit_given_not_the_time_left(
     monkeypatch,
 ):
