@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+import threading
 from pathlib import Path
 
 from . import explain, load_instance, solve
@@ -55,6 +57,24 @@ def match_instance(
     return result
 
 
+def exit_now_if_highs_runs_on(code: int) -> None:
+    """End the process at once, with ``code``, if a HiGHS run left going at the deadline is
+    still on; else return. For the command line only, once the result is written.
+
+    HiGHS sees its time limit and interrupts only at some points of its work: a root cut
+    round on the whole program at 10,000 households once ran 17 s past its limit without
+    reaching one (realistic 1 of the outside set). The interpreter would wait for that run at
+    exit (its thread is not a daemon, so that HiGHS is not unloaded under it): the command
+    printed its result after 2.9 s and returned after 21 s.
+    """
+    running = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+    if not any(not t.daemon for t in running):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def summary(result: Result) -> str:
     return (
         f"{result.status}: objective {result.objective:.6f}, bound {result.bound:.6f}, "
@@ -84,4 +104,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(summary(result))
+    exit_now_if_highs_runs_on(0)
     return 0

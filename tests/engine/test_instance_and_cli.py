@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,26 @@ def test_without_time_limit_the_command_still_stops(tmp_path, monkeypatch):
     match_instance(path, tmp_path / "r.json")
     match_instance(path, tmp_path / "r.json", time_limit=5)
     assert seen == [cli.DEFAULT_TIME_LIMIT, 5]
+
+
+@pytest.mark.parametrize("lingering", [True, False])
+def test_the_command_line_does_not_wait_for_a_highs_run_left_going(lingering):
+    # A HiGHS run past its deadline is a non-daemon thread the interpreter would wait for.
+    child = f"""
+import threading, time
+from matching.engine.cli import exit_now_if_highs_runs_on
+if {lingering}:
+    threading.Thread(target=time.sleep, args=(60,), name="highs-run").start()
+print("result written", flush=False)
+exit_now_if_highs_runs_on(3)
+print("returned")
+"""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", child], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert time.perf_counter() - started < 30
+    if lingering:  # ended at once, its output flushed, with the code given
+        assert done.returncode == 3 and done.stdout.splitlines() == ["result written"]
+    else:
+        assert done.returncode == 0 and done.stdout.splitlines() == ["result written", "returned"]

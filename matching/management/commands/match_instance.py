@@ -11,6 +11,7 @@ from matching.engine.cli import (
     DEFAULT_TIME_LIMIT,
     EXIT_BAD_INPUT,
     OutputError,
+    exit_now_if_highs_runs_on,
     match_instance,
     summary,
 )
@@ -34,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--explain", action="store_true", help="add score parts and reasons for the unplaced"
         )
+
+    def run_from_argv(self, argv):
+        # From the command line only (call_command returns as usual): the result is written,
+        # a HiGHS run still going past the deadline is not waited for (see the function).
+        super().run_from_argv(argv)
+        exit_now_if_highs_runs_on(0)
 
     def handle(self, *args, **options):
         try:
