@@ -204,3 +204,27 @@ def test_time_limit_gives_feasible_result_with_honest_bound():
     assert not feasibility_violations(inst, assignment_indices(inst, cut))
     assert cut.bound >= full.objective - 1e-6
     assert cut.status in ("feasible", "optimal")
+
+
+@pytest.mark.parametrize("cuts_waited_for", [True, False])
+def test_highs_restarts_its_programs_only_when_the_cuts_are_waited_for(monkeypatch, cuts_waited_for):
+    # Under a short limit a restart's second root takes the time the search needs (see
+    # solver._solve); with a long limit, or none, restarts pay.
+    from matching.engine import solver as solver_module
+    from matching.engine.model import prepare
+
+    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", 0.0 if cuts_waited_for else math.inf)
+    monkeypatch.setattr(solver_module, "START_TAU_REL", 1e-12)  # margin programs, not the LP alone
+    seen = []
+    real = solver_module.new_highs
+
+    def spy(time_limit=None, **options):
+        if "mip_allow_restart" in options:
+            seen.append(options["mip_allow_restart"])
+        return real(time_limit, **options)
+
+    monkeypatch.setattr(solver_module, "new_highs", spy)
+    inst = parse_instance(generate_instance(400, seed=3, shape="small-pledges", n_pledges=8))
+    outcome = solver_module.solve_exact(prepare(inst), time_limit=30)
+    assert not outcome.timed_out
+    assert seen and set(seen) == {cuts_waited_for}
