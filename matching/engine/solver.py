@@ -136,6 +136,15 @@ FIT_STEPS = 3
 CUTS_WAITED_FOR = 20.0
 CUTS_FIRST_GAP = 5e-5
 CUTS_AFTER_PROGRAMS = 2
+# HiGHS restarts its programs after their root (presolves them again, then a second root) only
+# with at least this many seconds per 10,000 households (or no limit). Under a shorter limit
+# the second root takes the time the search needed: without restarts 87 of our 90 instances met
+# both targets at 3 s against 84, and 13 of the 21 outside ones against 12 (same sitting). With
+# time for a search after it, it pays: at 40,000 households with 30 s, a margin program of
+# 49,502 free counts (realistic 1 of the outside set) was solved at 18.6 s with restarts and
+# not by 27 s without; proofs without a limit of random 132 and 301 and large-families 2
+# (10,000 households) took 12.7, 8.7 and 35.7 s with them, 16.1, 12.9 and 40.7 s without.
+RESTARTS_FROM = 5.0
 # The cut search beside the main one (under a shorter limit) holds a second copy of the whole
 # program, with its root's cuts and LU factors, and runs only where it has at most this many
 # columns. Above it the root alone took 11 s (uniform-waiting 6 of the outside set, 152,002
@@ -234,6 +243,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # it (``CUT_SEARCH_COLUMNS``), the cut search runs there with its own margin programs
     # around ``D'``; like the master search, it is read only when the time runs out. Which of
     # the two depends on the limit the caller gave, never on the time left.
+    # After its root, HiGHS presolves a program again (and does its root again) when it has
+    # fixed enough columns; see ``RESTARTS_FROM``.
+    restart = time_limit is None or time_limit >= RESTARTS_FROM * n_households / 1e4
     offered = Offered()  # what the cut search is given by the main search
     cut_search, cut_runs = None, []
     root = None
@@ -243,19 +255,12 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     elif not tight.knapsack_pledges and time_limit is not None and len(model.cost) <= CUT_SEARCH_COLUMNS:
         cut_search = Beside(
             search_with_cuts, model, classes, prep, lp_basis, offered, cut_runs,
-            seconds_left, wait_left, root_fits,
+            seconds_left, wait_left, root_fits, restart,
         )
         beside.append(cut_search)
     # HiGHS runs on one thread whenever another search may run beside it (a choice that
     # depends on the instance and the limit alone, so the result does too).
     threads = None if root is None and cut_search is None and not tight.knapsack_pledges else 1
-    # After its root, HiGHS presolves a program again (and does its root again) when it has
-    # fixed enough columns. Under a short limit that second root takes the time the search
-    # needed: without restarts 87 of our 90 instances met both targets at 3 s against 84, and
-    # 13 of the 21 outside ones against 12 (same sitting). With the cuts waited for (a long
-    # limit, or none) they pay: proofs without a limit of random 132 and 301 and large-families
-    # 2 took 12.7, 8.7 and 35.7 s with them, 16.1, 12.9 and 40.7 s without.
-    restart = root is not None
 
     # 2. First incumbent: dive to integral counts, turn them into households, repack each
     # pledge exactly, let small pledges exchange households with the others.
@@ -687,13 +692,14 @@ class Margins:
 
 def search_with_cuts(
     model, classes, prep, lp_basis, offered: Offered, runs, seconds_left, wait_left, root_fits,
-    stop,
+    restart: bool, stop,
 ) -> None:
     """The search beside the main one where nothing is priced as a knapsack: HiGHS's root
     cuts (:mod:`.cuts`), the LP with them (``D'``, warm-started from the LP's basis), then
     margin programs around ``D'`` and ``D`` (:class:`Margins`) from the main search's latest
     incumbent (``offered``). Each result goes to ``runs`` as (step, run or None, the bound it
-    proves, floored at the root's cutoff as its cuts require)."""
+    proves, floored at the root's cutoff as its cuts require). ``restart``: as the main
+    search's programs (``RESTARTS_FROM``)."""
     root = root_cuts(model, seconds_left(), wait_left(), stop)
     if root is None or stop.is_set():
         return
@@ -722,8 +728,8 @@ def search_with_cuts(
         best_y = counts_of(model, classes, best, len(prep.instance.households))
         run = _run_program(
             cut_model, classes, prep, lower, upper, cut_model.row_lower, best_y, seconds_left(),
-            widen=restricted, wait=wait_left(), threads=1, stop=stop, restart=False,
-        )  # no restarts: it runs only under a short limit (see ``_solve``)
+            widen=restricted, wait=wait_left(), threads=1, stop=stop, restart=restart,
+        )
         proven = min(tightened.value, margins.proven(run, restricted))
         runs.append(("cut-margin-mip", run, max(proven, root.cutoff)))
         stalled = run.has_solution and run.value <= best_value
@@ -947,7 +953,7 @@ def _run_program(
     levels made HiGHS take 0.7 s over a program of 70 free counts). With ``master``, ``model``
     is that master program (:mod:`.master`), and its packings are turned back into counts;
     ``threads`` is HiGHS's (None: its default); once ``stop`` is set, HiGHS is interrupted;
-    ``restart`` lets HiGHS presolve the program again after its root (see ``_solve``)."""
+    ``restart`` lets HiGHS presolve the program again after its root (``RESTARTS_FROM``)."""
     if master is None:
         start_x = full_vector(model, classes, best_y)
     else:

@@ -192,7 +192,7 @@ def test_the_cut_search_beside_finds_placements_and_proves_only_true_bounds():
     runs = []
     search_with_cuts(
         model, classes, prep, h.getBasis(), offered, runs,
-        lambda: 60.0, lambda: 60.0, lambda free: True, threading.Event(),
+        lambda: 60.0, lambda: 60.0, lambda free: True, False, threading.Event(),
     )
     _, optimum = _optimum(prep)
     steps = [step for step, _, _ in runs]

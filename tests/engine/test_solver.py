@@ -206,14 +206,15 @@ def test_time_limit_gives_feasible_result_with_honest_bound():
     assert cut.status in ("feasible", "optimal")
 
 
-@pytest.mark.parametrize("cuts_waited_for", [True, False])
-def test_highs_restarts_its_programs_only_when_the_cuts_are_waited_for(monkeypatch, cuts_waited_for):
+@pytest.mark.parametrize("long_limit", [True, False])
+def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_limit):
     # Under a short limit a restart's second root takes the time the search needs (see
-    # solver._solve); with a long limit, or none, restarts pay.
+    # solver.RESTARTS_FROM); with a long limit, or none, restarts pay.
     from matching.engine import solver as solver_module
     from matching.engine.model import prepare
 
-    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", 0.0 if cuts_waited_for else math.inf)
+    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # the short-limit path
+    monkeypatch.setattr(solver_module, "RESTARTS_FROM", 0.0 if long_limit else math.inf)
     monkeypatch.setattr(solver_module, "START_TAU_REL", 1e-12)  # margin programs, not the LP alone
     seen = []
     real = solver_module.new_highs
@@ -227,4 +228,4 @@ def test_highs_restarts_its_programs_only_when_the_cuts_are_waited_for(monkeypat
     inst = parse_instance(generate_instance(400, seed=3, shape="small-pledges", n_pledges=8))
     outcome = solver_module.solve_exact(prepare(inst), time_limit=30)
     assert not outcome.timed_out
-    assert seen and set(seen) == {cuts_waited_for}
+    assert seen and set(seen) == {long_limit}
