@@ -138,9 +138,16 @@ def _group_table(profit, size, order, usable, limit, want_take):
 def _max_plus(a: np.ndarray, b: np.ndarray, capacity: int):
     """``out[w] = max_{v <= w} a[w - v] + b[v]`` for ``w <= capacity``, and the best ``v``."""
     width = min(capacity, len(a) - 1 + len(b) - 1)
+    n_v = min(len(b), width + 1)
+    if (width + 1) * n_v <= SIZE_TABLE_CELLS:  # every split at once: one table over (w, v)
+        left = np.arange(width + 1)[:, None] - np.arange(n_v)[None, :]
+        inside = (left >= 0) & (left < len(a))
+        options = np.where(inside, a[np.clip(left, 0, len(a) - 1)] + b[:n_v], -np.inf)
+        arg = np.argmax(options, axis=1)  # the first best: the smallest ``v``, as below
+        return options[np.arange(width + 1), arg], arg
     out = np.full(width + 1, -np.inf)
     arg = np.zeros(width + 1, dtype=np.int64)
-    for v in range(min(len(b), width + 1)):
+    for v in range(n_v):
         span = min(len(a), width + 1 - v)
         candidate = a[:span] + b[v]
         window = out[v : v + span]
