@@ -230,6 +230,8 @@ def exchange(
     # ``assignment`` comes out of repacking: only what the exchanges touch is repacked again.
     state.stale[:] = False
     for j, p in enumerate(instance.pledges):
+        if deadline is not None and time.perf_counter() > deadline:
+            break  # what was exchanged so far is still repacked and filled below
         if p.capacity <= limit:
             repack(state, j, eligible_for[j], from_others=True)
     _repack_stale(state, eligible_for, REPACK_PASSES, deadline)

@@ -233,7 +233,10 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # on the other core from the first incumbent on (step 2), beside the first programs; its
     # result is waited for before the master program.
     pledges = pledge_columns(model, len(prep.instance.pledges))
-    tight = knapsack_bound(model, pledges, prices)
+    if remaining() > 0:
+        tight = knapsack_bound(model, pledges, prices)
+    else:  # out of time already (a slow machine): no knapsack pledges, the LP's bound alone
+        tight = Tightened(math.inf, prices[: model.n_rows].copy(), [], {})
     generation = None
 
     # HiGHS's root cuts on the whole program give a tighter LP, ``D'`` (:mod:`.cuts`). With a
@@ -785,6 +788,8 @@ def dive_near_lp(model, lp: LpSolution, reduced, deadline: float, evaluate) -> n
     if not lp.sifted:  # the LP's own HiGHS holds every column: the dive goes on from there
         return dive(lp.highs, model, lp.x.copy(), deadline, evaluate)
     ny = model.n_y
+    if time.perf_counter() > deadline:  # no time to build its LP: the LP's counts rounded down
+        return rounded_down(lp.x[:ny])
     profit = reduced[:ny]
     near = np.zeros(ny, dtype=bool)
     near[best_per_class(model, np.arange(ny), profit, DIVE_COUNTS_PER_CLASS)] = True
@@ -795,7 +800,7 @@ def dive_near_lp(model, lp: LpSolution, reduced, deadline: float, evaluate) -> n
     checked(h.setBasis(lp.basis(columns)), "the LP's basis")
     h.run()  # no iterations: the LP's optimum is this program's too
     if not is_optimal(h):  # only when out of time: the LP's counts rounded down fit
-        return np.maximum(np.floor(lp.x[:ny] + 1e-6), 0).astype(np.int64)
+        return rounded_down(lp.x[:ny])
 
     def whole(y_part):
         y = np.zeros(ny, dtype=np.int64)
@@ -806,6 +811,12 @@ def dive_near_lp(model, lp: LpSolution, reduced, deadline: float, evaluate) -> n
         h, part, lp.x[columns].copy(), deadline, lambda y: evaluate(whole(y)), DIVE_ROUNDS_SIFTED
     )
     return whole(y_part)
+
+
+def rounded_down(y: np.ndarray) -> np.ndarray:
+    """LP counts rounded down (a count within 1e-6 below an integer counts as that integer):
+    they always fit, as the LP's did."""
+    return np.maximum(np.floor(y + 1e-6), 0).astype(np.int64)
 
 
 def dive(
@@ -861,7 +872,7 @@ def dive(
             fixed[fractional[~raised]] = 0
             fractional, rounded = fractional[raised], rounded[raised]
         elif evaluate is not None:  # stuck: keep this point's rounding, then round all down
-            candidates.append(np.maximum(np.floor(y + 1e-6), 0).astype(np.int64))
+            candidates.append(rounded_down(y))
         fixed[fractional] = rounded
         h.changeColsBounds(len(fractional), fractional.astype(np.int32), rounded, rounded)
         if math.isfinite(deadline):
@@ -870,7 +881,7 @@ def dive(
         if not is_optimal(h):
             break
         y = np.asarray(h.getSolution().col_value)[:ny]
-    candidates.append(np.maximum(np.floor(y + 1e-6), 0).astype(np.int64))
+    candidates.append(rounded_down(y))
     if evaluate is None or len(candidates) == 1:
         return candidates[-1]
     values = [evaluate(c) for c in candidates]

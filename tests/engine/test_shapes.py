@@ -351,6 +351,26 @@ def test_repacking_only_stale_pledges_makes_the_same_choices(households, seed):
     assert not feasibility_violations(prep.instance, exchanged)
 
 
+def test_an_exchange_past_its_deadline_exchanges_nothing_and_stays_feasible():
+    # On a slow machine the deadline can pass inside the exchange: it then only fills what it
+    # has (here nothing was exchanged: the input, topped up).
+    inst = generate_instance(600, seed=3, shape="small-pledges")
+    prep = prepare(parse_instance(inst))
+    eligible_for = eligible_lists(prep)
+    start = [UNPLACED if i % 7 == 0 else j for i, j in enumerate(greedy(prep))]
+    repack_all(prep, start, eligible_for)
+
+    def place_price(i, q):
+        return 1.5 * prep.instance.households[i].size
+
+    late = exchange(prep, start, eligible_for, place_price, deadline=0.0)
+    expected = list(start)
+    top_up(prep, expected, repack_module._room_of(prep.instance, expected))
+    assert late == expected
+    assert exchange(prep, start, eligible_for, place_price) != late  # in time, it moves some
+    assert not feasibility_violations(prep.instance, late)
+
+
 def test_named_shapes_are_valid_and_look_like_their_names():
     for name in SHAPES:
         parse_instance(generate_instance(300, seed=1, shape=name))

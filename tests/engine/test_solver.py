@@ -229,3 +229,28 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
     outcome = solver_module.solve_exact(prepare(inst), time_limit=30)
     assert not outcome.timed_out
     assert seen and set(seen) == {long_limit}
+
+
+def test_an_lp_that_ends_past_the_deadline_still_gives_a_feasible_placement(monkeypatch):
+    # A slow machine: the LP ends after the deadline. The engine then skips what it has no
+    # time for (the knapsack bound, the dive's LP) and returns the LP's counts rounded down.
+    import time as clock
+
+    from matching.engine import solver as solver_module
+    from matching.engine.model import prepare
+
+    real = solver_module.solve_lp
+
+    def slow_lp(model, seconds):
+        found = real(model, seconds)
+        clock.sleep(1.0)
+        return found
+
+    monkeypatch.setattr(solver_module, "solve_lp", slow_lp)
+    inst = parse_instance(generate_instance(300, seed=2, shape="small-pledges"))
+    prep = prepare(inst)
+    outcome = solver_module.solve_exact(prep, time_limit=0.5)
+    placed = sum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
+    assert outcome.log[0]["knapsack_bound"] == math.inf
+    assert not feasibility_violations(inst, outcome.assignment)
+    assert outcome.bound >= placed > 0
