@@ -1,5 +1,7 @@
 import sys
 
-from .cli import main
+from .cli import exit_now_if_highs_runs_on, main
 
-sys.exit(main())
+code = main()
+exit_now_if_highs_runs_on(code)  # the result is written: no HiGHS run left going is waited for
+sys.exit(code)

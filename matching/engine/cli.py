@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import sys
@@ -58,8 +59,9 @@ def match_instance(
 
 
 def exit_now_if_highs_runs_on(code: int) -> None:
-    """End the process at once, with ``code``, if a HiGHS run left going at the deadline is
-    still on; else return. For the command line only, once the result is written.
+    """End the process at once, with ``code``, if a thread other than this one is still going
+    (in the engine: a HiGHS run left going at the deadline, or a search waiting for one); else
+    return. For the command line only, once the result is written (or the error said).
 
     HiGHS sees its time limit and interrupts only at some points of its work: a root cut
     round on the whole program at 10,000 households once ran 17 s past its limit without
@@ -67,9 +69,9 @@ def exit_now_if_highs_runs_on(code: int) -> None:
     exit (its thread is not a daemon, so that HiGHS is not unloaded under it): the command
     printed its result after 2.9 s and returned after 21 s.
     """
-    running = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
-    if not any(not t.daemon for t in running):
+    if not any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
         return
+    logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
@@ -104,5 +106,4 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(summary(result))
-    exit_now_if_highs_runs_on(0)
     return 0

@@ -183,14 +183,15 @@ def improve_prices(
     start: Tightened,
     deadline: float = math.inf,
     basis=None,
-    counts: np.ndarray | None = None,
+    master_counts: np.ndarray | None = None,
     stop: threading.Event | None = None,
 ) -> Tightened:
     """Column generation from ``start`` (:func:`knapsack_bound`) over its knapsack pledges:
     the smallest ``L`` found, its prices, and the whole packings the rounds found (for the
     master program, :mod:`.master`). ``basis`` is the LP's, to start the master LP, which
-    holds only the count columns ``counts`` (ascending; None: all) where the LP was sifted:
-    ``L`` itself is priced over every column whatever the master holds, so it stays a bound.
+    holds only the count columns ``master_counts`` (ascending; None: all) where the LP was
+    sifted; the basis is then of ``model.with_counts(master_counts)``'s columns. ``L`` itself
+    is priced over every column whatever the master holds, so it stays a bound.
     Ends after ``MAX_ROUNDS``, or ``STALL_ROUNDS`` in a row without a lower ``L``; early at
     ``deadline`` or, between rounds, once ``stop`` is set."""
     n_classes = len(model.classes)
@@ -204,11 +205,11 @@ def improve_prices(
     upper = model.upper.copy()
     for j in chosen:
         upper[pledges[j].columns] = 0.0
-    master_model, held = model, None
-    if counts is not None:
-        master_model, held = model.with_counts(counts)
+    master_model, columns = model, None
+    if master_counts is not None:
+        master_model, columns = model.with_counts(master_counts)
     h = new_highs(None if math.isinf(deadline) else deadline - time.perf_counter())
-    arrays = master_model.arrays(upper=upper if held is None else upper[held])
+    arrays = master_model.arrays(upper=upper if columns is None else upper[columns])
     checked(h.passModel(make_lp(**arrays)), "column generation's master")
     if basis is not None:
         h.setBasis(basis)

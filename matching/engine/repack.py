@@ -223,8 +223,9 @@ def exchange(
 ) -> list[int]:
     """One exchange pass: each pledge of at most ``limit`` places is repacked from all its
     eligible households (those placed elsewhere at their exchange value, see :func:`repack`),
-    then every pledge with room is repacked and the rest filled greedily. Returns a new
-    assignment (feasible; the caller compares values)."""
+    then every pledge with room is repacked and the rest filled greedily. Past ``deadline``
+    no further pledge takes households from others (nor is repacked); what was moved is
+    still filled greedily. Returns a new assignment (feasible; the caller compares values)."""
     instance = prep.instance
     state = _Placement(prep, assignment, place_price)
     # ``assignment`` comes out of repacking: only what the exchanges touch is repacked again.

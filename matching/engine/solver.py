@@ -39,7 +39,8 @@ Outline (docs/matching-engine.md has the full argument):
    restrict the programs the same way (the program then holds the cut rows). The root takes
    0.1-10 s at 10,000 households, so it is waited for only with a generous time limit (or
    none; ``CUTS_WAITED_FOR``); under a short one, where the other core is free (no knapsack
-   pledges), it runs there with its own margin programs around ``D'`` (:func:`search_with_cuts`).
+   pledges) and the program has at most ``CUT_SEARCH_COLUMNS`` columns, it runs there with its
+   own margin programs around ``D'`` (:func:`search_with_cuts`).
    Every restriction is the intersection of those around each bound known (:class:`Margins`):
    each holds every solution worth more than the same target.
 7. When the restriction has grown to most of the model, the whole program is solved and its
@@ -150,9 +151,9 @@ RESTARTS_FROM = 5.0
 # columns. Above it the root alone took 11 s (uniform-waiting 6 of the outside set, 152,002
 # columns, 10,000 households) and 18 s and 624 MB (realistic 1 at 40,000 households, 197,535
 # columns); beside the main search it ended in neither of two 30 s solves at 40,000 households
-# (197,535 and 844,721 columns), whose peak memory it took from 0.62-0.67 GB to 1.19-1.86 GB.
-# The three of our 90 instances it made meet the targets at 3 s (10,000 households) have
-# 18,393-45,216 columns (all 90 at most 84,788).
+# (197,535 and 844,721 columns), whose peak memory it took from 0.59-0.66 GB to 1.19-1.86 GB.
+# At 10,000 households all our 90 instances have at most 84,788 columns; switched off there, 80
+# of them met the targets at 3 s against 85 (same sitting).
 CUT_SEARCH_COLUMNS = 150_000
 # The master program (item 5 of the outline) starts at this ``tau`` relative to ``L`` (a fifth
 # of the first margin's: its programs hold more free columns at ``L``'s prices than the margin
@@ -233,10 +234,11 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # on the other core from the first incumbent on (step 2), beside the first programs; its
     # result is waited for before the master program.
     pledges = pledge_columns(model, len(prep.instance.pledges))
-    if remaining() > 0:
-        tight = knapsack_bound(model, pledges, prices)
-    else:  # out of time already (a slow machine): no knapsack pledges, the LP's bound alone
+    late = remaining() <= 0  # the LP ended past the deadline (a slow machine)
+    if late:  # no knapsack pledges, the LP's bound alone; no search beside (below)
         tight = Tightened(math.inf, prices[: model.n_rows].copy(), [], {})
+    else:
+        tight = knapsack_bound(model, pledges, prices)
     generation = None
 
     # HiGHS's root cuts on the whole program give a tighter LP, ``D'`` (:mod:`.cuts`). With a
@@ -245,7 +247,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # other core is free (nothing priced as a knapsack) and the program is not too wide for
     # it (``CUT_SEARCH_COLUMNS``), the cut search runs there with its own margin programs
     # around ``D'``; like the master search, it is read only when the time runs out. Which of
-    # the two depends on the limit the caller gave, never on the time left.
+    # the two depends on the limit the caller gave, never on the time left, unless the LP
+    # itself ended past the deadline: then neither starts.
     # After its root, HiGHS presolves a program again (and does its root again) when it has
     # fixed enough columns; see ``RESTARTS_FROM``.
     restart = time_limit is None or time_limit >= RESTARTS_FROM * n_households / 1e4
@@ -255,7 +258,10 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     if _waits_for_cuts(time_limit, n_households):
         root = Beside(root_cuts, model, seconds_left(), None)
         beside.append(root)
-    elif not tight.knapsack_pledges and time_limit is not None and len(model.cost) <= CUT_SEARCH_COLUMNS:
+    elif (
+        not late and not tight.knapsack_pledges and time_limit is not None
+        and len(model.cost) <= CUT_SEARCH_COLUMNS
+    ):
         cut_search = Beside(
             search_with_cuts, model, classes, prep, lp_basis, offered, cut_runs,
             seconds_left, wait_left, root_fits, restart,
@@ -293,9 +299,11 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         # Its master LP holds the counts the LP was solved over (a sifted LP's: a tenth of them
         # or fewer; many-pledges 44 of the outside set at 40,000 households: 16 rounds in 3.6 s
         # instead of 19 s, each round's re-solve paying for every column it holds).
-        counts = np.sort(lp.working[lp.working < model.n_y]) if lp.sifted else None
+        master_counts = np.sort(lp.working[lp.working < model.n_y]) if lp.sifted else None
         master_basis = lp.basis(np.sort(lp.working)) if lp.sifted else lp_basis
-        generation = Beside(improve_prices, model, pledges, tight, deadline, master_basis, counts)
+        generation = Beside(
+            improve_prices, model, pledges, tight, deadline, master_basis, master_counts
+        )
         beside.append(generation)
     log[-1]["repacked"] = best_value
     log[-1]["seconds_after_repack"] = time.perf_counter() - started

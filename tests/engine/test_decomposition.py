@@ -137,7 +137,7 @@ def test_every_bound_is_above_the_optimum_and_below_the_lp(inst):
     tight = knapsack_bound(model, pledges, prices)
     improved = improve_prices(model, pledges, tight, basis=basis)
     # A master holding only some counts (as after sifting) prices L over all of them still.
-    partial = improve_prices(model, pledges, tight, counts=np.arange(0, model.n_y, 2))
+    partial = improve_prices(model, pledges, tight, master_counts=np.arange(0, model.n_y, 2))
     optimum = exhaustive_optimum(inst)
     tolerance = 1e-7 * max(1.0, abs(optimum))
     for found in (improved, partial):

@@ -233,7 +233,8 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
 
 def test_an_lp_that_ends_past_the_deadline_still_gives_a_feasible_placement(monkeypatch):
     # A slow machine: the LP ends after the deadline. The engine then skips what it has no
-    # time for (the knapsack bound, the dive's LP) and returns the LP's counts rounded down.
+    # time for (the knapsack bound, the dive's rounds, the searches beside) and returns a
+    # placement from the LP's counts.
     import time as clock
 
     from matching.engine import solver as solver_module

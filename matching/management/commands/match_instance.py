@@ -37,9 +37,14 @@ class Command(BaseCommand):
         )
 
     def run_from_argv(self, argv):
-        # From the command line only (call_command returns as usual): the result is written,
-        # a HiGHS run still going past the deadline is not waited for (see the function).
-        super().run_from_argv(argv)
+        # From the command line only (call_command returns as usual): once the result is
+        # written, or the error said, a HiGHS run still going past the deadline is not waited
+        # for (see the function).
+        try:
+            super().run_from_argv(argv)
+        except SystemExit as done:  # an error, with its exit status
+            exit_now_if_highs_runs_on(done.code if isinstance(done.code, int) else 1)
+            raise
         exit_now_if_highs_runs_on(0)
 
     def handle(self, *args, **options):
