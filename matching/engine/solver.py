@@ -241,6 +241,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         tight = knapsack_bound(model, pledges, prices)
     generation = None
 
+    # Whether HiGHS may restart a program after its root (``RESTARTS_FROM``).
+    restart = time_limit is None or time_limit >= RESTARTS_FROM * n_households / 1e4
+
     # HiGHS's root cuts on the whole program give a tighter LP, ``D'`` (:mod:`.cuts`). With a
     # generous time limit (or none) they are computed from here in a worker thread and waited
     # for at a fixed point of the margin programs (step 6). Under a shorter one, where the
@@ -249,9 +252,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # around ``D'``; like the master search, it is read only when the time runs out. Which of
     # the two depends on the limit the caller gave, never on the time left, unless the LP
     # itself ended past the deadline: then neither starts.
-    # After its root, HiGHS presolves a program again (and does its root again) when it has
-    # fixed enough columns; see ``RESTARTS_FROM``.
-    restart = time_limit is None or time_limit >= RESTARTS_FROM * n_households / 1e4
     offered = Offered()  # what the cut search is given by the main search
     cut_search, cut_runs = None, []
     root = None
