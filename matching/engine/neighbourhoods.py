@@ -35,16 +35,41 @@ def disagreement_neighbourhood(model: AggregateModel, point: np.ndarray, incumbe
     return _hold_counts(model, ~disputed[model.y_class], incumbent, lower, upper)
 
 
-def pledge_blocks(model: AggregateModel, free: np.ndarray, n_pledges: int, budget: int):
+def pledge_losses(model: AggregateModel, prices, reduced, incumbent, n_pledges: int) -> np.ndarray:
+    """Per pledge: what the ``incumbent`` (a full column vector) gives up there against the
+    bound ``D`` of ``prices`` (whose reduced profits are ``reduced``): the places its capacity
+    and quotas leave unused, at their price, and each of its counts' distance from where ``D``
+    puts it, at ``|reduced profit|``. Summed over the pledges, with the same sum over the
+    levels, this is ``D`` minus the incumbent's value (see :func:`.solver.dual_bound`), so the
+    pledges that lose most are where a better solution has the most to gain."""
+    y = slice(0, model.n_y)
+    column = model.column_of_entry()[: model.starts[model.n_y]]
+    row_pledge = np.full(model.n_rows, n_pledges)  # the levels' rows: no pledge's
+    coupling = model.index[: model.starts[model.n_y]] >= len(model.classes)
+    row_pledge[model.index[: model.starts[model.n_y]][coupling]] = model.y_pledge[column[coupling]]
+    activity = np.bincount(
+        model.index, weights=model.values * incumbent[model.column_of_entry()], minlength=model.n_rows
+    )
+    unused = (model.row_upper - activity) * prices[: model.n_rows]
+    away = np.where(reduced[y] > 0, model.upper[y] - incumbent[y], incumbent[y] - model.lower[y])
+    loss = np.bincount(row_pledge, weights=unused, minlength=n_pledges + 1)[:n_pledges]
+    return loss + np.bincount(model.y_pledge, weights=np.abs(reduced[y]) * away, minlength=n_pledges)
+
+
+def pledge_blocks(model: AggregateModel, free: np.ndarray, loss: np.ndarray, budget: int):
     """Sets of pledges that compete for the same households, each with at most ``budget``
     free count columns (``free``: per column, free in the margin restriction), each pledge
     starting one block at most.
 
-    A block starts from the pledge with the most free columns not yet in a block and takes in
-    turn the pledge sharing the most classes with it (a family both could take), while the
-    budget allows. Within a block households may move between its pledges and out of or into
-    placement; every other pledge keeps the incumbent's households.
+    A block starts from the pledge with the highest ``loss`` (:func:`pledge_losses`) not yet
+    in a block, among those with free columns, and takes in turn the pledge sharing the most
+    classes with it (a family both could take), while the budget allows. Within a block
+    households may move between its pledges and out of or into placement; every other pledge
+    keeps the incumbent's households. Started where the incumbent loses most, 15 of the 21
+    outside instances met the targets at 3 s against 13 (twice, same sitting), where blocks
+    had started from the pledges with the most free columns.
     """
+    n_pledges = len(loss)
     y_free = free[: model.n_y]
     pledge_of = model.y_pledge[y_free]
     per_pledge = np.bincount(pledge_of, minlength=n_pledges)
@@ -52,10 +77,8 @@ def pledge_blocks(model: AggregateModel, free: np.ndarray, n_pledges: int, budge
     shares[model.y_class[y_free], pledge_of] = 1
     affinity = shares.T @ shares  # classes two pledges can both take
     blocks: list[list[int]] = []
-    taken = np.zeros(n_pledges, dtype=bool)
-    for seed in np.argsort(-per_pledge, kind="stable").tolist():
-        if per_pledge[seed] == 0:
-            break
+    taken = per_pledge == 0  # a pledge with nothing free starts no block
+    for seed in np.argsort(-loss, kind="stable").tolist():
         if taken[seed]:
             continue
         block, size = [seed], int(per_pledge[seed])

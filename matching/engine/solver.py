@@ -92,6 +92,7 @@ from .neighbourhoods import (
     block_bounds,
     disagreement_neighbourhood,
     pledge_blocks,
+    pledge_losses,
     rounding_neighbourhood,
 )
 from .repack import eligible_lists, exchange, repack_all
@@ -350,16 +351,24 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         )
 
     def search_blocks() -> None:
-        """Until the deadline: programs over blocks of pledges inside the first margin."""
+        """Until the deadline: programs over blocks of pledges inside the first margin, the
+        pledges where the incumbent loses most against ``D`` first; then again, from the new
+        incumbent's losses, while a round of blocks improved it."""
         free = margin_upper > margin_lower
-        for block in pledge_blocks(model, free, len(prep.instance.pledges), BLOCK_COLUMNS):
-            if remaining() <= 0:
+        n_pledges = len(prep.instance.pledges)
+        while remaining() > 0:
+            value_before = best_value
+            loss = pledge_losses(model, prices, reduced, full_vector(model, classes, best_y), n_pledges)
+            for block in pledge_blocks(model, free, loss, BLOCK_COLUMNS):
+                if remaining() <= 0:
+                    break
+                incumbent = full_vector(model, classes, best_y)
+                lower, upper = block_bounds(model, block, incumbent, margin_lower, margin_upper)
+                if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
+                    continue  # the blocks get smaller
+                search("pledge-block", lower, upper)
+            if best_value <= value_before:
                 break
-            incumbent = full_vector(model, classes, best_y)
-            lower, upper = block_bounds(model, block, incumbent, margin_lower, margin_upper)
-            if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
-                continue  # the blocks get smaller
-            search("pledge-block", lower, upper)
 
     timed_out = False
 

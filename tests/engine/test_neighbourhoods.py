@@ -20,9 +20,17 @@ from matching.engine.neighbourhoods import (
     block_bounds,
     disagreement_neighbourhood,
     pledge_blocks,
+    pledge_losses,
     rounding_neighbourhood,
 )
-from matching.engine.solver import _run_program, counts_of, full_vector
+from matching.engine.solver import (
+    _repair,
+    _run_program,
+    counts_of,
+    dual_bound,
+    full_vector,
+    price_vector,
+)
 
 
 def _lp(inst):
@@ -55,10 +63,14 @@ def test_pledge_blocks_respect_the_budget_and_seed_each_pledge_once():
     free = np.ones(len(model.cost), dtype=bool)
     per_pledge = np.bincount(model.y_pledge, minlength=len(inst.pledges))
     budget = int(per_pledge.max()) + 50
-    blocks = pledge_blocks(model, free, len(inst.pledges), budget)
+    loss = np.random.default_rng(0).random(len(inst.pledges))
+    blocks = pledge_blocks(model, free, loss, budget)
     assert blocks
     seeds = [block[0] for block in blocks]
     assert len(seeds) == len(set(seeds))
+    # Each block starts from the pledge of highest loss not yet in a block.
+    assert seeds[0] == int(np.argmax(loss))
+    assert all(loss[a] > loss[b] for a, b in zip(seeds, seeds[1:], strict=False))
     for block in blocks:
         assert len(block) == len(set(block))
         assert per_pledge[block].sum() <= budget or len(block) == 1
@@ -67,6 +79,36 @@ def test_pledge_blocks_respect_the_budget_and_seed_each_pledge_once():
     for block in blocks:
         assert block[0] not in taken
         taken.update(block)
+    # Every pledge with a count free is in a block; one with none is in none.
+    assert sorted(taken) == list(range(len(inst.pledges)))
+    free[: model.n_y] = model.y_pledge != seeds[0]
+    assert all(seeds[0] not in block for block in pledge_blocks(model, free, loss, budget))
+
+
+def test_pledge_losses_add_up_to_what_the_incumbent_gives_up_against_the_bound():
+    # D - value = (unused places at their price + |reduced profit| of each column's distance
+    # from where D puts it); the pledges' losses are that sum without the levels' part, and an
+    # empty pledge with priced places loses at least those places.
+    inst = parse_instance(generate_instance(500, seed=7, shape="small-pledges", n_pledges=12))
+    prep, classes, model, _ = _lp(inst)
+    h = new_highs()
+    h.passModel(make_lp(**model.arrays()))
+    h.run()
+    prices = price_vector(model, np.array(h.getSolution().row_dual))
+    reduced, bound = dual_bound(model, prices)
+    rng = np.random.default_rng(1)
+    assignment = [int(rng.choice(e)) if e and rng.random() < 0.3 else -1 for e in prep.eligible]
+    _repair(prep, assignment)  # within every capacity and quota: no place used twice
+    x = full_vector(model, classes, counts_of(model, classes, assignment, len(assignment)))
+    loss = pledge_losses(model, prices, reduced, x, len(inst.pledges))
+    assert np.all(loss >= -1e-9)
+    z = slice(model.n_y, len(model.cost))
+    levels = np.where(reduced[z] > 0, reduced[z] * (model.upper[z] - x[z]), -reduced[z] * x[z]).sum()
+    assert loss.sum() + levels == pytest.approx(bound - float(model.cost @ x), rel=1e-9, abs=1e-7)
+    capacity_price = prices[len(classes) : len(classes) + len(inst.pledges)]
+    empty = [j for j in range(len(inst.pledges)) if j not in assignment]
+    for j in empty:
+        assert loss[j] >= capacity_price[j] * model.row_upper[len(classes) + j] - 1e-9
 
 
 def test_a_block_moves_only_its_own_pledges_columns():
