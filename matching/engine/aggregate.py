@@ -106,6 +106,12 @@ class AggregateModel:
         return part, columns
 
 
+def row_activity(model: AggregateModel, x: np.ndarray) -> np.ndarray:
+    """Each row's left-hand side at the column values ``x``."""
+    column = model.column_of_entry()
+    return np.bincount(model.index, weights=model.values * x[column], minlength=model.n_rows)
+
+
 def household_columns(model: AggregateModel, n_households: int):
     """Per household its class, and per (class, pledge) its y column (-1 where none)."""
     if model.column_of_pair is None:

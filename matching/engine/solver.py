@@ -68,7 +68,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .aggregate import AggregateModel, build_aggregate, household_columns
+from .aggregate import AggregateModel, build_aggregate, household_columns, row_activity
 from .classes import HouseholdClass, build_classes
 from .cuts import root_cuts, with_cuts
 from .decomposition import Tightened, improve_prices, knapsack_bound, pledge_columns
@@ -1121,11 +1121,6 @@ def _inside(model, x, lower, upper, row_lower) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-def row_activity(model: AggregateModel, x: np.ndarray) -> np.ndarray:
-    column = model.column_of_entry()
-    return np.bincount(model.index, weights=model.values * x[column], minlength=model.n_rows)
 
 
 def price_vector(model: AggregateModel, row_dual: np.ndarray) -> np.ndarray:

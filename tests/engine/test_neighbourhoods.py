@@ -98,6 +98,10 @@ def test_pledge_losses_add_up_to_what_the_incumbent_gives_up_against_the_bound()
     reduced, bound = dual_bound(model, prices)
     rng = np.random.default_rng(1)
     assignment = [int(rng.choice(e)) if e and rng.random() < 0.3 else -1 for e in prep.eligible]
+    capacity_price = prices[len(classes) : len(classes) + len(inst.pledges)]
+    dear = int(np.argmax(capacity_price))
+    assert capacity_price[dear] > 0
+    assignment = [-1 if j == dear else j for j in assignment]  # the dearest pledge left empty
     _repair(prep, assignment)  # within every capacity and quota: no place used twice
     x = full_vector(model, classes, counts_of(model, classes, assignment, len(assignment)))
     loss = pledge_losses(model, prices, reduced, x, len(inst.pledges))
@@ -105,10 +109,8 @@ def test_pledge_losses_add_up_to_what_the_incumbent_gives_up_against_the_bound()
     z = slice(model.n_y, len(model.cost))
     levels = np.where(reduced[z] > 0, reduced[z] * (model.upper[z] - x[z]), -reduced[z] * x[z]).sum()
     assert loss.sum() + levels == pytest.approx(bound - float(model.cost @ x), rel=1e-9, abs=1e-7)
-    capacity_price = prices[len(classes) : len(classes) + len(inst.pledges)]
-    empty = [j for j in range(len(inst.pledges)) if j not in assignment]
-    for j in empty:
-        assert loss[j] >= capacity_price[j] * model.row_upper[len(classes) + j] - 1e-9
+    # The empty pledge loses at least all its places, at their price.
+    assert loss[dear] >= capacity_price[dear] * model.row_upper[len(classes) + dear] - 1e-9
 
 
 def test_a_block_moves_only_its_own_pledges_columns():
