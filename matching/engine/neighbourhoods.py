@@ -43,10 +43,11 @@ def pledge_losses(model: AggregateModel, prices, reduced, incumbent, n_pledges: 
     levels, this is ``D`` minus the incumbent's value (see :func:`.solver.dual_bound`), so the
     pledges that lose most are where a better solution has the most to gain."""
     y = slice(0, model.n_y)
-    column = model.column_of_entry()[: model.starts[model.n_y]]
-    row_pledge = np.full(model.n_rows, n_pledges)  # the levels' rows: no pledge's
-    coupling = model.index[: model.starts[model.n_y]] >= len(model.classes)
-    row_pledge[model.index[: model.starts[model.n_y]][coupling]] = model.y_pledge[column[coupling]]
+    counts = slice(0, model.starts[model.n_y])  # the count columns' matrix entries
+    rows, columns = model.index[counts], model.column_of_entry()[counts]
+    coupling = rows >= len(model.classes)  # capacity and quota rows
+    row_pledge = np.full(model.n_rows, n_pledges)  # the class rows: no pledge's
+    row_pledge[rows[coupling]] = model.y_pledge[columns[coupling]]
     unused = (model.row_upper - row_activity(model, incumbent)) * prices[: model.n_rows]
     away = np.where(reduced[y] > 0, model.upper[y] - incumbent[y], incumbent[y] - model.lower[y])
     loss = np.bincount(row_pledge, weights=unused, minlength=n_pledges + 1)[:n_pledges]
