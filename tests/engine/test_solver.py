@@ -231,6 +231,29 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
     assert seen and set(seen) == {long_limit}
 
 
+def test_the_dive_stops_a_reserve_before_the_deadline(monkeypatch):
+    # Its counts must still be turned into households after it; a dive that ran to the
+    # deadline took a solve past its limit (3.15 s of 3 s at 10,000 households, 140 pledges).
+    import time as clock
+
+    from matching.engine import solver as solver_module
+    from matching.engine.model import prepare
+
+    real = solver_module.dive_near_lp
+    given = []
+
+    def spy(model, lp, reduced, deadline, evaluate):
+        given.append(deadline)
+        return real(model, lp, reduced, deadline, evaluate)
+
+    monkeypatch.setattr(solver_module, "dive_near_lp", spy)
+    inst = parse_instance(generate_instance(300, seed=2, shape="small-pledges"))
+    started = clock.perf_counter()
+    solver_module.solve_exact(prepare(inst), time_limit=10, started=started)
+    reserve = 1.0  # a tenth of the limit, at most 3 s
+    assert given == [pytest.approx(started + 10 - 2 * reserve)]
+
+
 def test_an_lp_that_ends_past_the_deadline_still_gives_a_feasible_placement(monkeypatch):
     # A slow machine: the LP ends after the deadline. The engine then skips what it has no
     # time for (the knapsack bound, the dive's rounds, the searches beside) and returns a
