@@ -46,15 +46,17 @@ Outline (docs/matching-engine.md has the full argument):
 7. When the restriction has grown to most of the model, the whole program is solved and its
    bound is HiGHS's own. A time limit stops the loop with the best solution so far: a program
    whose root no longer fits the time left gives way to blocks of pledges, and no HiGHS run is
-   waited for past the deadline (:func:`.highs.run_within`).
+   waited for past the deadline (:func:`.highs.run_within`). Under a limit too short for the
+   root cuts, the blocks are also searched on the other core once column generation has ended
+   there, beside the margin programs, until the master search starts.
 
 Everything is deterministic for a given instance and time limit: HiGHS is deterministic for
 a given model (and runs on one thread whenever a search may run beside it), the model is
 built in a fixed order, counts are turned into households by a fixed order (best base value
 first, then household id), column generation and (when waited for) the root cuts are waited
 for wherever their result is used, and the searches beside the main one (the master program,
-the cut search) are read only when a margin program was cut short by the clock. Only a
-wall-clock limit that cuts a step short makes a run differ. The limit itself decides whether
+the cut search, the blocks beside) are read only when a margin program was cut short by the
+clock. Only a wall-clock limit that cuts a step short makes a run differ. The limit itself decides whether
 the root cuts are waited for, so a short limit and none may end on different placements of
 the same optimal value.
 """
@@ -353,25 +355,42 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             *disagreement_neighbourhood(model, lp_point, incumbent, margin_lower, margin_upper),
         )
 
-    def search_blocks() -> None:
-        """Until the deadline: programs over blocks of pledges inside the first margin, the
-        pledges where the incumbent loses most against ``D`` first; then again, from the new
-        incumbent's losses, while a round of blocks improved it."""
+    def search_blocks(start_y, value, found, threads=threads, stop=None) -> None:
+        """Until the deadline (or ``stop``): programs over blocks of pledges inside the first
+        margin from the counts ``start_y`` (worth ``value``), the pledges where they lose most
+        against ``D`` first; then again, from the new incumbent's losses, while a round of
+        blocks improved it. Each run goes to ``found``."""
         free = margin_upper > margin_lower
         n_pledges = len(prep.instance.pledges)
-        while remaining() > 0:
-            value_before = best_value
-            loss = pledge_losses(model, prices, reduced, full_vector(model, classes, best_y), n_pledges)
+
+        def stopped() -> bool:
+            return remaining() <= 0 or (stop is not None and stop.is_set())
+
+        while not stopped():
+            value_before = value
+            loss = pledge_losses(model, prices, reduced, full_vector(model, classes, start_y), n_pledges)
             for block in pledge_blocks(model, free, loss, BLOCK_COLUMNS):
-                if remaining() <= 0:
-                    break
-                incumbent = full_vector(model, classes, best_y)
+                if stopped():
+                    return
+                incumbent = full_vector(model, classes, start_y)
                 lower, upper = block_bounds(model, block, incumbent, margin_lower, margin_upper)
                 if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
                     continue  # the blocks get smaller
-                search("pledge-block", lower, upper)
-            if best_value <= value_before:
-                break
+                run = _run_program(
+                    model, classes, prep, lower, upper, model.row_lower, start_y, seconds_left(),
+                    search=True, wait=wait_left(), threads=threads, stop=stop, restart=restart,
+                )
+                found(run)
+                if run.value > value:
+                    value, start_y = run.value, counts_of(model, classes, run.assignment, n_households)
+            if value <= value_before:
+                return
+
+    def search_blocks_beside(after: Beside, start: list[int], value: float, runs: list, stop) -> None:
+        """The pledge blocks from ``start`` on the other core, once ``after`` (column
+        generation, which runs there) has ended; every run goes to ``runs``."""
+        after.wait(wait_left())
+        search_blocks(counts_of(model, classes, start, n_households), value, runs.append, 1, stop)
 
     timed_out = False
 
@@ -450,6 +469,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             tau_master *= MASTER_GROWTH
 
     master_search, master_runs = None, []
+    blocks_beside, block_runs = None, []  # pledge blocks beside the margin programs
 
     def read_generation(then_master: bool = True) -> None:
         """Column generation's result (waited for), its ``L``, and (``then_master``) the
@@ -458,6 +478,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         tight = generated() or tight
         bound = min(bound, tight.bound)
         if then_master and tight.packings and not proven():
+            if blocks_beside is not None:
+                blocks_beside.stop.set()
             master_search = Beside(search_master, list(best), best_value, master_runs)
             beside.append(master_search)
 
@@ -493,6 +515,17 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # The first is restricted around ``D``'s prices (the fewest free columns: the best first
     # search for a better incumbent); the rest around ``L``'s too and, when they were waited
     # for, the cuts' ``D'``, each restriction within its own bound's margin.
+    # Under a limit too short to wait for the root cuts, the other core runs column generation
+    # (when some pledges are priced as knapsacks, else the cut search). Generation ends within
+    # a second or so, and the first margin program often runs to the deadline without finding
+    # anything better; so, once generation has ended, the pledge blocks are searched there,
+    # beside it, until the master search starts (which then has that core) or the deadline.
+    # They are read only when the time runs out, like the master search. Same sitting, 3 s:
+    # 83 of our 90 instances met the targets against 82, 13 of the 21 outside ones against 11.
+    if generation is not None and root is None and not proven():
+        blocks_beside = Beside(search_blocks_beside, generation, list(best), best_value, block_runs)
+        beside.append(blocks_beside)
+
     margins = Margins(model, model, [offered.lp], tau)
     programs = 0
     # The first programs prove the easy instances without the cuts; where the incumbent is far
@@ -511,7 +544,12 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         if fitting is None:
             # Not enough time left for any program's root (see above): search blocks instead.
             timed_out = True
-            search_blocks()
+
+            def found(run: ProgramRun) -> None:
+                take(run)
+                log.append(_entry("pledge-block", run, started, best_value))
+
+            search_blocks(best_y, best_value, found)
             break
         lower, upper, restricted = fitting
         value_before = best_value
@@ -550,6 +588,14 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             generation.stop.set()
         else:  # by the clock: its bound still counts, a master search would have no time
             read_generation(then_master=False)
+    if blocks_beside is not None:
+        if timed_out:
+            blocks_beside.result(None if time_limit is None else wait_left() + reserve / 4)
+            for run in list(block_runs):
+                take(run)
+                log.append(_entry("pledge-block-beside", run, started, best_value))
+        else:
+            blocks_beside.stop.set()
     if master_search is not None:
         if timed_out:  # its solutions count; HiGHS gets a little of the reserve, as above
             master_search.result(None if time_limit is None else wait_left() + reserve / 4)
@@ -781,6 +827,10 @@ class Beside:
 
         self._thread = threading.Thread(target=work, name="beside")
         self._thread.start()
+
+    def wait(self, seconds: float | None) -> None:
+        """Wait for it to end, at most ``seconds`` (None: until it ends), reading nothing."""
+        self._thread.join(None if seconds is None else max(0.0, seconds))
 
     def result(self, seconds: float | None):
         """Its value, waited for at most ``seconds`` (None: until it ends); None if not in time
