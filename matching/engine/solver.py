@@ -520,8 +520,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # a second or so, and the first margin program often runs to the deadline without finding
     # anything better; so, once generation has ended, the pledge blocks are searched there,
     # beside it, until the master search starts (which then has that core) or the deadline.
-    # They are read only when the time runs out, like the master search. Same sitting, 3 s:
-    # 83 of our 90 instances met the targets against 82, 13 of the 21 outside ones against 11.
+    # They are read only when the time runs out, like the master search. Three sittings, 3 s:
+    # 81-83 of our 90 instances met the targets against 80-82, and 12-13 of the 21 outside
+    # ones against 11-13 (docs/benchmarks.md).
     if generation is not None and root is None and not proven():
         blocks_beside = Beside(search_blocks_beside, generation, list(best), best_value, block_runs)
         beside.append(blocks_beside)
