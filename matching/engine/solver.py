@@ -56,9 +56,9 @@ built in a fixed order, counts are turned into households by a fixed order (best
 first, then household id), column generation and (when waited for) the root cuts are waited
 for wherever their result is used, and the searches beside the main one (the master program,
 the cut search, the blocks beside) are read only when a margin program was cut short by the
-clock. Only a wall-clock limit that cuts a step short makes a run differ. The limit itself decides whether
-the root cuts are waited for, so a short limit and none may end on different placements of
-the same optimal value.
+clock. Only a wall-clock limit that cuts a step short makes a run differ. The limit itself
+decides whether the root cuts are waited for, so a short limit and none may end on different
+placements of the same optimal value.
 """
 
 from __future__ import annotations
@@ -511,10 +511,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                      "seconds": time.perf_counter() - started}
                 )
 
-    # 7. Integer programs over the margin, growing until the optimum is proven.
-    # The first is restricted around ``D``'s prices (the fewest free columns: the best first
-    # search for a better incumbent); the rest around ``L``'s too and, when they were waited
-    # for, the cuts' ``D'``, each restriction within its own bound's margin.
     # Under a limit too short to wait for the root cuts, the other core runs column generation
     # (when some pledges are priced as knapsacks, else the cut search). Generation ends within
     # a second or so, and the first margin program often runs to the deadline without finding
@@ -527,6 +523,10 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         blocks_beside = Beside(search_blocks_beside, generation, list(best), best_value, block_runs)
         beside.append(blocks_beside)
 
+    # 7. Integer programs over the margin, growing until the optimum is proven.
+    # The first is restricted around ``D``'s prices (the fewest free columns: the best first
+    # search for a better incumbent); the rest around ``L``'s too and, when they were waited
+    # for, the cuts' ``D'``, each restriction within its own bound's margin.
     margins = Margins(model, model, [offered.lp], tau)
     programs = 0
     # The first programs prove the easy instances without the cuts; where the incumbent is far
