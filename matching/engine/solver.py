@@ -47,11 +47,12 @@ Outline (docs/matching-engine.md has the full argument):
    bound is HiGHS's own. A time limit stops the loop with the best solution so far: a program
    whose root no longer fits the time left gives way to blocks of pledges, and no HiGHS run is
    waited for past the deadline (:func:`.highs.run_within`). Under a limit too short for the
-   root cuts, the blocks are also searched on the other core once column generation has ended
-   there, beside the margin programs, until the master search starts.
+   root cuts, the blocks are also searched on the other core beside the margin programs,
+   unless the cut search runs there: once column generation has ended (until the master
+   search starts), or at once where no pledge is priced as a knapsack.
 
 Everything is deterministic for a given instance and time limit: HiGHS is deterministic for
-a given model (and runs on one thread whenever a search may run beside it), the model is
+a given model (and runs on one thread, as a search may run beside it), the model is
 built in a fixed order, counts are turned into households by a fixed order (best base value
 first, then household id), column generation and (when waited for) the root cuts are waited
 for wherever their result is used, and the searches beside the main one (the master program,
@@ -270,10 +271,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             seconds_left, wait_left, root_fits, restart,
         )
         beside.append(cut_search)
-    # HiGHS runs on one thread whenever another search may run beside it (a choice that
-    # depends on the instance and the limit alone, so the result does too).
-    threads = None if root is None and cut_search is None and not tight.knapsack_pledges else 1
-
     # 2. First incumbent: dive to integral counts, turn them into households, repack each
     # pledge exactly, let small pledges exchange households with the others.
     def rounded_value(y):  # the aggregated program's value of integral counts
@@ -341,7 +338,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     def search(step: str, lower, upper) -> None:
         run = _run_program(
             model, classes, prep, lower, upper, model.row_lower, best_y, seconds_left(),
-            search=True, wait=wait_left(), threads=threads, restart=restart,
+            search=True, wait=wait_left(), restart=restart,
         )
         take(run)
         log.append(_entry(step, run, started, best_value))
@@ -355,7 +352,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             *disagreement_neighbourhood(model, lp_point, incumbent, margin_lower, margin_upper),
         )
 
-    def search_blocks(start_y, value, found, threads=threads, stop=None) -> None:
+    def search_blocks(start_y, value, found, stop=None) -> None:
         """Until the deadline (or ``stop``): programs over blocks of pledges inside the first
         margin from the counts ``start_y`` (worth ``value``), the pledges where they lose most
         against ``D`` first; then again, from the new incumbent's losses, while a round of
@@ -378,7 +375,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                     continue  # the blocks get smaller
                 run = _run_program(
                     model, classes, prep, lower, upper, model.row_lower, start_y, seconds_left(),
-                    search=True, wait=wait_left(), threads=threads, stop=stop, restart=restart,
+                    search=True, wait=wait_left(), stop=stop, restart=restart,
                 )
                 found(run)
                 if run.value > value:
@@ -386,11 +383,12 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             if value <= value_before:
                 return
 
-    def search_blocks_beside(after: Beside, start: list[int], value: float, runs: list, stop) -> None:
+    def search_blocks_beside(after: Beside | None, start: list[int], value: float, runs: list, stop) -> None:
         """The pledge blocks from ``start`` on the other core, once ``after`` (column
-        generation, which runs there) has ended; every run goes to ``runs``."""
-        after.wait(wait_left())
-        search_blocks(counts_of(model, classes, start, n_households), value, runs.append, 1, stop)
+        generation, which runs there; None: nothing) has ended; every run goes to ``runs``."""
+        if after is not None:
+            after.wait(wait_left())
+        search_blocks(counts_of(model, classes, start, n_households), value, runs.append, stop)
 
     timed_out = False
 
@@ -459,7 +457,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                 return
             run = _run_program(
                 master.model, classes, prep, lower, upper, row_lower, start_y, seconds_left(),
-                wait=wait_left(), master=master, threads=1, stop=stop, restart=restart,
+                wait=wait_left(), master=master, stop=stop, restart=restart,
             )
             runs.append(("master", run, tau_master))
             if run.value > value:
@@ -518,8 +516,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # beside it, until the master search starts (which then has that core) or the deadline.
     # They are read only when the time runs out, like the master search. Three sittings, 3 s:
     # 81-83 of our 90 instances met the targets against 80-82, and 12-13 of the 21 outside
-    # ones against 11-13 (docs/benchmarks.md).
-    if generation is not None and root is None and not proven():
+    # ones against 11-13 (docs/benchmarks.md). Where nothing else runs there (no knapsack
+    # pledges, and a program too wide for the cut search), they start at once.
+    if root is None and cut_search is None and not late and not proven():
         blocks_beside = Beside(search_blocks_beside, generation, list(best), best_value, block_runs)
         beside.append(blocks_beside)
 
@@ -556,7 +555,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         value_before = best_value
         run = _run_program(
             margins.program_model, classes, prep, lower, upper, margins.program_model.row_lower,
-            best_y, seconds_left(), widen=restricted, wait=wait_left(), threads=threads,
+            best_y, seconds_left(), widen=restricted, wait=wait_left(),
             restart=restart,
         )
         take(run)
@@ -798,7 +797,7 @@ def search_with_cuts(
         best_y = counts_of(model, classes, best, len(prep.instance.households))
         run = _run_program(
             cut_model, classes, prep, lower, upper, cut_model.row_lower, best_y, seconds_left(),
-            widen=restricted, wait=wait_left(), threads=1, stop=stop, restart=restart,
+            widen=restricted, wait=wait_left(), stop=stop, restart=restart,
         )
         proven = min(tightened.value, margins.proven(run, restricted))
         runs.append(("cut-margin-mip", run, max(proven, root.cutoff)))
@@ -1021,8 +1020,7 @@ class ProgramRun:
 
 def _run_program(
     model, classes, prep, lower, upper, row_lower, best_y, seconds, widen=True, search=False,
-    wait=None, master: Master | None = None, threads: int | None = None,
-    stop: threading.Event | None = None, restart: bool = True,
+    wait=None, master: Master | None = None, stop: threading.Event | None = None, restart: bool = True,
 ) -> ProgramRun:
     """Solve the aggregated program within the column bounds ``lower``/``upper`` from the
     incumbent's counts ``best_y``, for at most ``seconds`` (None: no limit); HiGHS is waited for
@@ -1034,7 +1032,9 @@ def _run_program(
     only move among themselves, and the incumbent's are the best (at 40,000 households those
     levels made HiGHS take 0.7 s over a program of 70 free counts). With ``master``, ``model``
     is that master program (:mod:`.master`), and its packings are turned back into counts;
-    ``threads`` is HiGHS's (None: its default); once ``stop`` is set, HiGHS is interrupted;
+    HiGHS runs on one thread (a search may run beside it on the other core, and a thread
+    count that depends on the machine would make the result depend on it too); once ``stop``
+    is set, HiGHS is interrupted;
     ``restart`` lets HiGHS presolve the program again after its root (``RESTARTS_FROM``)."""
     if master is None:
         start_x = full_vector(model, classes, best_y)
@@ -1066,8 +1066,10 @@ def _run_program(
     # HiGHS's own RENS is off: its sub-program's presolve (strengthenInequalities) ran for over
     # ten minutes past a 50 s time limit on one program (sweep seed 132, HiGHS 1.16), and
     # the engine solves its own rounding program first.
-    options = {"mip_allow_restart": restart} | ({} if threads is None else {"threads": threads})
-    h = new_highs(seconds, mip_rel_gap=MIP_REL_GAP, mip_heuristic_run_rens=False, **options)
+    h = new_highs(
+        seconds, mip_rel_gap=MIP_REL_GAP, mip_heuristic_run_rens=False, threads=1,
+        mip_allow_restart=restart,
+    )
     # HiGHS gets only the free columns, the fixed ones moved into the row bounds: its presolve
     # would remove them anyway, more slowly.
     lp, offset = _free_part(model, lower, upper, row_lower, free_columns)

@@ -288,6 +288,42 @@ def test_pledge_blocks_beside_a_margin_program_cut_short_are_read(monkeypatch):
     assert placed >= found - 1e-6
 
 
+def test_pledge_blocks_beside_start_at_once_where_nothing_else_runs_there(monkeypatch):
+    # No pledge priced as a knapsack (no column generation) and a program too wide for the cut
+    # search: the other core searches pledge blocks from the start of the margin programs, and
+    # with the margin program cut short by the clock their placements count.
+    import threading
+    import time as clock
+
+    from matching.engine import solver as solver_module
+    from matching.engine.model import prepare
+
+    real = solver_module._run_program
+    deadline = []
+
+    def margin_cut_short(*args, search=False, **options):
+        if search or threading.current_thread() is not threading.main_thread():
+            return real(*args, search=search, **options)
+        clock.sleep(max(0.0, deadline[0] - clock.perf_counter()))
+        return solver_module.ProgramRun("Time limit reached", 0, True, False, False, False, math.inf)
+
+    monkeypatch.setattr(solver_module, "_run_program", margin_cut_short)
+    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # the short-limit path
+    monkeypatch.setattr(solver_module, "CUT_SEARCH_COLUMNS", 0)  # every program too wide for it
+    inst = parse_instance(generate_instance(2000, seed=1, shape="standard"))
+    prep = prepare(inst)
+    started = clock.perf_counter()
+    deadline.append(started + 4.0 - 0.4)  # the solver's own: the limit less its reserve
+    outcome = solver_module.solve_exact(prep, time_limit=4.0, started=started)
+    steps = [entry["step"] for entry in outcome.log]
+    assert "column-generation" not in steps  # no pledge priced as a knapsack
+    assert "pledge-block-beside" in steps
+    found = max(e["value"] for e in outcome.log if e["step"] == "pledge-block-beside")
+    placed = sum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
+    assert outcome.timed_out and not feasibility_violations(inst, outcome.assignment)
+    assert placed >= found - 1e-6
+
+
 def test_an_lp_that_ends_past_the_deadline_still_gives_a_feasible_placement(monkeypatch):
     # A slow machine: the LP ends after the deadline. The engine then skips what it has no
     # time for (the knapsack bound, the dive's rounds, the searches beside) and returns a
