@@ -328,6 +328,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             best_y = counts_of(model, classes, best, n_households)
             offered.offer(best, best_value)
 
+    def proven() -> bool:  # within the contract's 1e-6, with room to spare
+        return max(bound, floor) - best_value <= 0.5e-6 * max(abs(best_value), 1e-9)
+
     # 4. Two small programs inside the first margin below (:mod:`.neighbourhoods`), 0.05-0.3 s
     # each at 10,000 households: the LP's rounding neighbourhood rounds its fractional counts
     # jointly where the dive rounded them one by one; then the classes on which the incumbent
@@ -343,20 +346,13 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         take(run)
         log.append(_entry(step, run, started, best_value))
 
-    if remaining() > 0:
-        search("rounding", *rounding_neighbourhood(model, lp_point, margin_lower, margin_upper))
-    if remaining() > 0:
-        incumbent = full_vector(model, classes, best_y)
-        search(
-            "disagreement",
-            *disagreement_neighbourhood(model, lp_point, incumbent, margin_lower, margin_upper),
-        )
-
-    def search_blocks(start_y, value, found, stop=None) -> None:
+    def search_blocks(start_y, value, found, stop=None, better=None) -> None:
         """Until the deadline (or ``stop``): programs over blocks of pledges inside the first
         margin from the counts ``start_y`` (worth ``value``), the pledges where they lose most
         against ``D`` first; then again, from the new incumbent's losses, while a round of
-        blocks improved it. Each run goes to ``found``."""
+        blocks improved it. Each run goes to ``found``. ``better()`` (optional) gives an
+        incumbent found elsewhere, as (assignment, value): when it is worth more, the blocks
+        start again from it."""
         free = margin_upper > margin_lower
         n_pledges = len(prep.instance.pledges)
 
@@ -369,6 +365,10 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             for block in pledge_blocks(model, free, loss, BLOCK_COLUMNS):
                 if stopped():
                     return
+                elsewhere = None if better is None else better()
+                if elsewhere is not None and elsewhere[1] > value:
+                    value, start_y = elsewhere[1], counts_of(model, classes, elsewhere[0], n_households)
+                    break  # blocks formed again from its losses
                 incumbent = full_vector(model, classes, start_y)
                 lower, upper = block_bounds(model, block, incumbent, margin_lower, margin_upper)
                 if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
@@ -383,12 +383,41 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             if value <= value_before:
                 return
 
-    def search_blocks_beside(after: Beside | None, start: list[int], value: float, runs: list, stop) -> None:
-        """The pledge blocks from ``start`` on the other core, once ``after`` (column
-        generation, which runs there; None: nothing) has ended; every run goes to ``runs``."""
+    def search_blocks_beside(after: Beside | None, runs: list, stop) -> None:
+        """The pledge blocks on the other core, once ``after`` (column generation, which runs
+        there; None: nothing) has ended, from the main search's incumbent, and from each better
+        one it finds; every run goes to ``runs``."""
         if after is not None:
             after.wait(wait_left())
-        search_blocks(counts_of(model, classes, start, n_households), value, runs.append, stop)
+        start, value = offered.incumbent
+        search_blocks(
+            counts_of(model, classes, start, n_households), value, runs.append, stop,
+            better=lambda: offered.incumbent,
+        )
+
+    # Under a limit too short to wait for the root cuts, the other core runs column generation
+    # (when some pledges are priced as knapsacks, else the cut search). Generation ends within
+    # a second or so, and the first margin program often runs to the deadline without finding
+    # anything better; so, once generation has ended, the pledge blocks are searched there,
+    # beside the small programs and the margin programs, until the master search starts (which
+    # then has that core) or the deadline. Where nothing else runs there (no knapsack pledges,
+    # and a program too wide for the cut search), they start at once. They are read only when
+    # the time runs out, like the master search. Three sittings, 3 s: 81-83 of our 90
+    # instances met the targets against 80-82, and 12-13 of the 21 outside ones against 11-13
+    # (docs/benchmarks.md, with the blocks started after the small programs).
+    blocks_beside, block_runs = None, []
+    if root is None and cut_search is None and not late and not proven():
+        blocks_beside = Beside(search_blocks_beside, generation, block_runs)
+        beside.append(blocks_beside)
+
+    if remaining() > 0:
+        search("rounding", *rounding_neighbourhood(model, lp_point, margin_lower, margin_upper))
+    if remaining() > 0:
+        incumbent = full_vector(model, classes, best_y)
+        search(
+            "disagreement",
+            *disagreement_neighbourhood(model, lp_point, incumbent, margin_lower, margin_upper),
+        )
 
     timed_out = False
 
@@ -409,9 +438,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                 }
             )
         return result
-
-    def proven() -> bool:  # within the contract's 1e-6, with room to spare
-        return max(bound, floor) - best_value <= 0.5e-6 * max(abs(best_value), 1e-9)
 
     # 5. The master program (:mod:`.master`): the knapsack pledges as column generation's whole
     # packings, the rest as counts, around ``L``. Its LP is column generation's master, so
@@ -467,7 +493,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             tau_master *= MASTER_GROWTH
 
     master_search, master_runs = None, []
-    blocks_beside, block_runs = None, []  # pledge blocks beside the margin programs
 
     def read_generation(then_master: bool = True) -> None:
         """Column generation's result (waited for), its ``L``, and (``then_master``) the
@@ -508,19 +533,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                     {"step": "cuts", "cuts": len(found.cuts), "bound": bound,
                      "seconds": time.perf_counter() - started}
                 )
-
-    # Under a limit too short to wait for the root cuts, the other core runs column generation
-    # (when some pledges are priced as knapsacks, else the cut search). Generation ends within
-    # a second or so, and the first margin program often runs to the deadline without finding
-    # anything better; so, once generation has ended, the pledge blocks are searched there,
-    # beside it, until the master search starts (which then has that core) or the deadline.
-    # They are read only when the time runs out, like the master search. Three sittings, 3 s:
-    # 81-83 of our 90 instances met the targets against 80-82, and 12-13 of the 21 outside
-    # ones against 11-13 (docs/benchmarks.md). Where nothing else runs there (no knapsack
-    # pledges, and a program too wide for the cut search), they start at once.
-    if root is None and cut_search is None and not late and not proven():
-        blocks_beside = Beside(search_blocks_beside, generation, list(best), best_value, block_runs)
-        beside.append(blocks_beside)
 
     # 7. Integer programs over the margin, growing until the optimum is proven.
     # The first is restricted around ``D``'s prices (the fewest free columns: the best first
