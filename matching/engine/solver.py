@@ -346,13 +346,27 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         take(run)
         log.append(_entry(step, run, started, best_value))
 
+    # The blocks searched so far, by the value of the incumbent they started from: where the
+    # main search and the blocks beside it both search blocks (from the same incumbent, as each
+    # takes up the other's better ones), each block is searched once.
+    claimed, claims = set(), threading.Lock()
+
+    def claim(value: float, block: list[int]) -> bool:
+        """Whether ``block`` from an incumbent worth ``value`` is still to be searched (it is
+        then taken)."""
+        key = (value, tuple(block))
+        with claims:
+            fresh = key not in claimed
+            claimed.add(key)
+        return fresh
+
     def search_blocks(start_y, value, found, stop=None, better=None) -> None:
         """Until the deadline (or ``stop``): programs over blocks of pledges inside the first
         margin from the counts ``start_y`` (worth ``value``), the pledges where they lose most
         against ``D`` first; then again, from the new incumbent's losses, while a round of
         blocks improved it. Each run goes to ``found``. ``better()`` (optional) gives an
         incumbent found elsewhere, as (assignment, value): when it is worth more, the blocks
-        start again from it."""
+        start again from it. A block another search has taken (:func:`claim`) is skipped."""
         free = margin_upper > margin_lower
         n_pledges = len(prep.instance.pledges)
 
@@ -373,6 +387,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                 lower, upper = block_bounds(model, block, incumbent, margin_lower, margin_upper)
                 if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
                     continue  # the blocks get smaller
+                if not claim(value, block):
+                    continue
                 run = _run_program(
                     model, classes, prep, lower, upper, model.row_lower, start_y, seconds_left(),
                     search=True, wait=wait_left(), stop=stop, restart=restart,
@@ -383,15 +399,23 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             if value <= value_before:
                 return
 
+    found_beside: list[tuple[list[int], float]] = []  # the blocks beside's improvements
+
     def search_blocks_beside(after: Beside | None, runs: list, stop) -> None:
         """The pledge blocks on the other core, once ``after`` (column generation, which runs
         there; None: nothing) has ended, from the main search's incumbent, and from each better
-        one it finds; every run goes to ``runs``."""
+        one it finds; every run goes to ``runs``, each improvement to ``found_beside``."""
         if after is not None:
             after.wait(wait_left())
         start, value = offered.incumbent
+
+        def found(run: ProgramRun) -> None:
+            runs.append(run)
+            if run.value > (found_beside[-1][1] if found_beside else value):
+                found_beside.append((run.assignment, run.value))
+
         search_blocks(
-            counts_of(model, classes, start, n_households), value, runs.append, stop,
+            counts_of(model, classes, start, n_households), value, found, stop,
             better=lambda: offered.incumbent,
         )
 
@@ -561,7 +585,11 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                 take(run)
                 log.append(_entry("pledge-block", run, started, best_value))
 
-            search_blocks(best_y, best_value, found)
+            # From the blocks beside's improvements too (the time has run out: what the searches
+            # beside found counts now).
+            search_blocks(
+                best_y, best_value, found, better=lambda: found_beside[-1] if found_beside else None
+            )
             break
         lower, upper, restricted = fitting
         value_before = best_value

@@ -3,6 +3,7 @@
 import itertools
 import math
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -322,6 +323,32 @@ def test_pledge_blocks_beside_start_at_once_where_nothing_else_runs_there(monkey
     placed = sum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
     assert outcome.timed_out and not feasibility_violations(inst, outcome.assignment)
     assert placed >= found - 1e-6
+
+
+def test_the_main_search_and_the_blocks_beside_search_each_block_once(monkeypatch):
+    # No margin program fits the time left, so the main search searches pledge blocks while the
+    # blocks beside it do too, from the same incumbent: each block is searched once, by one.
+    from matching.engine import solver as solver_module
+    from matching.engine.model import prepare
+
+    real = solver_module._run_program
+    searched = []
+
+    def recording(model, classes, prep, lower, upper, row_lower, best_y, *args, **options):
+        if options.get("search"):  # the small programs and the blocks
+            searched.append((lower.tobytes(), upper.tobytes(), np.asarray(best_y).tobytes()))
+        return real(model, classes, prep, lower, upper, row_lower, best_y, *args, **options)
+
+    monkeypatch.setattr(solver_module, "_run_program", recording)
+    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # the short-limit path
+    monkeypatch.setattr(solver_module, "CUT_SEARCH_COLUMNS", 0)  # the blocks beside at once
+    monkeypatch.setattr(solver_module.Margins, "bounds_that_fit", lambda self, fits: None)
+    inst = parse_instance(generate_instance(2000, seed=1, shape="standard"))
+    outcome = solver_module.solve_exact(prepare(inst), time_limit=3.0)
+    steps = [entry["step"] for entry in outcome.log]
+    assert "pledge-block" in steps and "pledge-block-beside" in steps
+    assert len(searched) == len(set(searched))
+    assert not feasibility_violations(inst, outcome.assignment)
 
 
 def test_an_lp_that_ends_past_the_deadline_still_gives_a_feasible_placement(monkeypatch):
