@@ -255,44 +255,17 @@ def test_the_dive_stops_a_reserve_before_the_deadline(monkeypatch):
     assert given == [pytest.approx(started + 10 - 2 * reserve)]
 
 
-def test_pledge_blocks_beside_a_margin_program_cut_short_are_read(monkeypatch):
-    # Under a short limit, with pledges priced as knapsacks, the other core searches pledge
-    # blocks once column generation has ended; when the margin program in the main thread is
-    # cut short by the clock (here: it only waits for the deadline), their placements count.
-    import threading
-    import time as clock
-
-    from matching.engine import solver as solver_module
-    from matching.engine.model import prepare
-
-    real = solver_module._run_program
-    deadline = []
-
-    def margin_cut_short(*args, search=False, **options):
-        if search or threading.current_thread() is not threading.main_thread():
-            return real(*args, search=search, **options)
-        clock.sleep(max(0.0, deadline[0] - clock.perf_counter()))
-        return solver_module.ProgramRun("Time limit reached", 0, True, False, False, False, math.inf)
-
-    monkeypatch.setattr(solver_module, "_run_program", margin_cut_short)
-    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # the short-limit path
-    inst = parse_instance(generate_instance(2000, seed=3, shape="small-pledges"))
-    prep = prepare(inst)
-    started = clock.perf_counter()
-    deadline.append(started + 6.0 - 0.6)  # the solver's own: the limit less its reserve
-    outcome = solver_module.solve_exact(prep, time_limit=6.0, started=started)
-    steps = [entry["step"] for entry in outcome.log]
-    assert "column-generation" in steps and "pledge-block-beside" in steps
-    found = max(e["value"] for e in outcome.log if e["step"] == "pledge-block-beside")
-    placed = sum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
-    assert outcome.timed_out and not feasibility_violations(inst, outcome.assignment)
-    assert placed >= found - 1e-6
-
-
-def test_pledge_blocks_beside_start_at_once_where_nothing_else_runs_there(monkeypatch):
-    # No pledge priced as a knapsack (no column generation) and a program too wide for the cut
-    # search: the other core searches pledge blocks from the start of the margin programs, and
-    # with the margin program cut short by the clock their placements count.
+@pytest.mark.parametrize(
+    "shape, seed, limit, knapsack_pledges",
+    [("small-pledges", 3, 6.0, True), ("standard", 1, 4.0, False)],
+)
+def test_pledge_blocks_beside_a_margin_program_cut_short_are_read(
+    monkeypatch, shape, seed, limit, knapsack_pledges
+):
+    # Under a short limit the other core searches pledge blocks: where pledges are priced as
+    # knapsacks, once column generation has ended; where none is and the program is too wide
+    # for the cut search, at once. When the margin program in the main thread is cut short by
+    # the clock (here: it only waits for the deadline), their placements count.
     import threading
     import time as clock
 
@@ -311,13 +284,13 @@ def test_pledge_blocks_beside_start_at_once_where_nothing_else_runs_there(monkey
     monkeypatch.setattr(solver_module, "_run_program", margin_cut_short)
     monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # the short-limit path
     monkeypatch.setattr(solver_module, "CUT_SEARCH_COLUMNS", 0)  # every program too wide for it
-    inst = parse_instance(generate_instance(2000, seed=1, shape="standard"))
+    inst = parse_instance(generate_instance(2000, seed=seed, shape=shape))
     prep = prepare(inst)
     started = clock.perf_counter()
-    deadline.append(started + 4.0 - 0.4)  # the solver's own: the limit less its reserve
-    outcome = solver_module.solve_exact(prep, time_limit=4.0, started=started)
+    deadline.append(started + 0.9 * limit)  # the solver's own: the limit less its reserve
+    outcome = solver_module.solve_exact(prep, time_limit=limit, started=started)
     steps = [entry["step"] for entry in outcome.log]
-    assert "column-generation" not in steps  # no pledge priced as a knapsack
+    assert ("column-generation" in steps) == knapsack_pledges
     assert "pledge-block-beside" in steps
     found = max(e["value"] for e in outcome.log if e["step"] == "pledge-block-beside")
     placed = sum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
