@@ -56,8 +56,8 @@ a given model (and runs on one thread, as a search may run beside it), the model
 built in a fixed order, counts are turned into households by a fixed order (best base value
 first, then household id), column generation and (when waited for) the root cuts are waited
 for wherever their result is used, and the searches beside the main one (the master program,
-the cut search, the blocks beside) are read only when a margin program was cut short by the
-clock. Only a wall-clock limit that cuts a step short makes a run differ. The limit itself
+the cut search, the blocks beside) are read only when the clock cut the main search short
+(a margin program, or no time left for one). Only a wall-clock limit that cuts a step short makes a run differ. The limit itself
 decides whether the root cuts are waited for, so a short limit and none may end on different
 placements of the same optimal value.
 """
@@ -346,18 +346,21 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         take(run)
         log.append(_entry(step, run, started, best_value))
 
-    # The blocks searched so far, by the value of the incumbent they started from: where the
-    # main search and the blocks beside it both search blocks (from the same incumbent, as each
-    # takes up the other's better ones), each block is searched once.
+    # The blocks searched so far, with the incumbent they started from: where the main search
+    # and the blocks beside it both search blocks (from the same incumbent, as each takes up the
+    # other's better ones), each block is searched once.
     claimed, claims = set(), threading.Lock()
 
-    def claim(value: float, block: list[int]) -> bool:
-        """Whether ``block`` from an incumbent worth ``value`` is still to be searched (it is
-        then taken)."""
-        key = (value, tuple(block))
+    def claim(start_y: np.ndarray, block: list[int], searched: bool = True) -> bool:
+        """Whether ``block`` from the counts ``start_y`` was still to be searched; it is then
+        taken (``searched``), or given back (not ``searched``: its run was cut short)."""
+        key = (start_y.tobytes(), tuple(sorted(block)))
         with claims:
             fresh = key not in claimed
-            claimed.add(key)
+            if searched:
+                claimed.add(key)
+            else:
+                claimed.discard(key)
         return fresh
 
     def search_blocks(start_y, value, found, stop=None, better=None) -> None:
@@ -387,12 +390,14 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                 lower, upper = block_bounds(model, block, incumbent, margin_lower, margin_upper)
                 if not root_fits(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])):
                     continue  # the blocks get smaller
-                if not claim(value, block):
+                if not claim(start_y, block):
                     continue
                 run = _run_program(
                     model, classes, prep, lower, upper, model.row_lower, start_y, seconds_left(),
                     search=True, wait=wait_left(), stop=stop, restart=restart,
                 )
+                if not (run.solved or run.infeasible):  # cut short: the other may search it
+                    claim(start_y, block, searched=False)
                 found(run)
                 if run.value > value:
                     value, start_y = run.value, counts_of(model, classes, run.assignment, n_households)
@@ -404,7 +409,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     def search_blocks_beside(after: Beside | None, runs: list, stop) -> None:
         """The pledge blocks on the other core, once ``after`` (column generation, which runs
         there; None: nothing) has ended, from the main search's incumbent, and from each better
-        one it finds; every run goes to ``runs``, each improvement to ``found_beside``."""
+        one it finds; every run goes to ``runs``, and each worth more than the last one there
+        to ``found_beside``."""
         if after is not None:
             after.wait(wait_left())
         start, value = offered.incumbent
@@ -423,9 +429,10 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # (when some pledges are priced as knapsacks, else the cut search). Generation ends within
     # a second or so, and the first margin program often runs to the deadline without finding
     # anything better; so, once generation has ended, the pledge blocks are searched there,
-    # beside the small programs and the margin programs, until the master search starts (which
-    # then has that core) or the deadline. Where nothing else runs there (no knapsack pledges,
-    # and a program too wide for the cut search), they start at once. They are read only when
+    # beside the margin programs (and the small programs, should those last longer), until the
+    # master search starts (which then has that core) or the deadline. Where nothing else runs
+    # there (no knapsack pledges, and a program too wide for the cut search), they start at
+    # once, beside the small programs. They are read only when
     # the time runs out, like the master search. Three sittings, 3 s: 81-83 of our 90
     # instances met the targets against 80-82, and 12-13 of the 21 outside ones against 11-13
     # (docs/benchmarks.md, with the blocks started after the small programs).
@@ -670,8 +677,9 @@ def _waits_for_cuts(time_limit: float | None, n_households: int) -> bool:
 
 @dataclass(slots=True)
 class Offered:
-    """What the main search offers the cut search beside it: the LP's bound ``D`` and, from
-    the first on (``first`` is then set), its incumbent as (assignment, value)."""
+    """What the main search offers the searches beside it (the cut search, the blocks beside):
+    the LP's bound ``D`` and, from the first on (``first`` is then set), its incumbent as
+    (assignment, value)."""
 
     first: threading.Event = field(default_factory=threading.Event)
     lp: Reference | None = None
