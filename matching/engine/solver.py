@@ -57,9 +57,9 @@ built in a fixed order, counts are turned into households by a fixed order (best
 first, then household id), column generation and (when waited for) the root cuts are waited
 for wherever their result is used, and the searches beside the main one (the master program,
 the cut search, the blocks beside) are read only when the clock cut the main search short
-(a margin program, or no time left for one). Only a wall-clock limit that cuts a step short makes a run differ. The limit itself
-decides whether the root cuts are waited for, so a short limit and none may end on different
-placements of the same optimal value.
+(a margin program, or no time left for one). Only a wall-clock limit that cuts a step short
+makes a run differ. The limit itself decides whether the root cuts are waited for, so a short
+limit and none may end on different placements of the same optimal value.
 """
 
 from __future__ import annotations
@@ -404,24 +404,15 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             if value <= value_before:
                 return
 
-    found_beside: list[tuple[list[int], float]] = []  # the blocks beside's improvements
-
     def search_blocks_beside(after: Beside | None, runs: list, stop) -> None:
         """The pledge blocks on the other core, once ``after`` (column generation, which runs
         there; None: nothing) has ended, from the main search's incumbent, and from each better
-        one it finds; every run goes to ``runs``, and each worth more than the last one there
-        to ``found_beside``."""
+        one it finds; every run goes to ``runs``."""
         if after is not None:
             after.wait(wait_left())
         start, value = offered.incumbent
-
-        def found(run: ProgramRun) -> None:
-            runs.append(run)
-            if run.value > (found_beside[-1][1] if found_beside else value):
-                found_beside.append((run.assignment, run.value))
-
         search_blocks(
-            counts_of(model, classes, start, n_households), value, found, stop,
+            counts_of(model, classes, start, n_households), value, runs.append, stop,
             better=lambda: offered.incumbent,
         )
 
@@ -432,14 +423,19 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # beside the margin programs (and the small programs, should those last longer), until the
     # master search starts (which then has that core) or the deadline. Where nothing else runs
     # there (no knapsack pledges, and a program too wide for the cut search), they start at
-    # once, beside the small programs. They are read only when
-    # the time runs out, like the master search. Three sittings, 3 s: 81-83 of our 90
-    # instances met the targets against 80-82, and 12-13 of the 21 outside ones against 11-13
-    # (docs/benchmarks.md, with the blocks started after the small programs).
+    # once, beside the small programs. They are read only when the time runs out, like the
+    # master search. Three sittings, 3 s: 81-83 of our 90 instances met the targets against
+    # 80-82, and 12-13 of the 21 outside ones against 11-13 (docs/benchmarks.md, with the
+    # blocks started after the small programs).
     blocks_beside, block_runs = None, []
     if root is None and cut_search is None and not late and not proven():
         blocks_beside = Beside(search_blocks_beside, generation, block_runs)
         beside.append(blocks_beside)
+
+    def best_beside() -> tuple[list[int], float] | None:
+        """The best placement the blocks beside have found so far, as (assignment, value)."""
+        found = max(list(block_runs), key=lambda run: run.value, default=None)
+        return None if found is None or found.assignment is None else (found.assignment, found.value)
 
     if remaining() > 0:
         search("rounding", *rounding_neighbourhood(model, lp_point, margin_lower, margin_upper))
@@ -594,16 +590,13 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
 
             # From the blocks beside's improvements too (the time has run out: what the searches
             # beside found counts now).
-            search_blocks(
-                best_y, best_value, found, better=lambda: found_beside[-1] if found_beside else None
-            )
+            search_blocks(best_y, best_value, found, better=best_beside)
             break
         lower, upper, restricted = fitting
         value_before = best_value
         run = _run_program(
             margins.program_model, classes, prep, lower, upper, margins.program_model.row_lower,
-            best_y, seconds_left(), widen=restricted, wait=wait_left(),
-            restart=restart,
+            best_y, seconds_left(), widen=restricted, wait=wait_left(), restart=restart,
         )
         take(run)
         programs += 1
@@ -1068,7 +1061,8 @@ class ProgramRun:
 
 def _run_program(
     model, classes, prep, lower, upper, row_lower, best_y, seconds, widen=True, search=False,
-    wait=None, master: Master | None = None, stop: threading.Event | None = None, restart: bool = True,
+    wait=None, master: Master | None = None, stop: threading.Event | None = None,
+    restart: bool = True,
 ) -> ProgramRun:
     """Solve the aggregated program within the column bounds ``lower``/``upper`` from the
     incumbent's counts ``best_y``, for at most ``seconds`` (None: no limit); HiGHS is waited for
