@@ -103,7 +103,7 @@ def solve_lp(model: AggregateModel, seconds: float | None) -> LpSolution:
         if not sifted or not is_optimal(h):
             break
         row_dual = np.asarray(h.getSolution().row_dual)
-        profit = _count_profits(model, row_dual)
+        profit = count_profits(model, row_dual)
         outside = np.flatnonzero((profit > PRICING_TOLERANCE) & ~held & (model.upper[:ny] > 0))
         if len(outside) == 0:
             break
@@ -163,7 +163,7 @@ def _rank_in_class(sorted_classes: np.ndarray) -> np.ndarray:
     return np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
 
 
-def _count_profits(model: AggregateModel, row_dual: np.ndarray) -> np.ndarray:
+def count_profits(model: AggregateModel, row_dual: np.ndarray) -> np.ndarray:
     """Reduced profit ``c - A'y`` of every count column."""
     end = model.starts[model.n_y]
     used = np.bincount(

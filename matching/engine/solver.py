@@ -90,6 +90,7 @@ from .highs import (
 )
 from .lp import LpSolution, best_per_class, solve_lp
 from .master import Master, master_program
+from .mir import lp_with_cuts
 from .model import UNPLACED, Prepared, Room, feasibility_violations
 from .neighbourhoods import (
     block_bounds,
@@ -256,6 +257,17 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # around ``D'``; like the master search, it is read only when the time runs out. Which of
     # the two depends on the limit the caller gave, never on the time left, unless the LP
     # itself ended past the deadline: then neither starts.
+    # Rounding cuts on the pledges' rows (:mod:`.mir`) give ``M``, the LP with them, most of
+    # the way from ``D`` to the optimum in well under a second; they are computed on the other
+    # core, beside the dive, and waited for before the first margin program.
+    rounding = None
+    if not late:
+        working = np.sort(lp.working) if lp.sifted else None
+        rounding = Beside(
+            lp_with_cuts, model, lp.x, lp_basis if working is None else lp.basis(working),
+            None if working is None else working[working < model.n_y], seconds_left,
+        )
+        beside.append(rounding)
     offered = Offered()  # what the cut search is given by the main search
     cut_search, cut_runs = None, []
     root = None
@@ -562,10 +574,21 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                 )
 
     # 7. Integer programs over the margin, growing until the optimum is proven.
-    # The first is restricted around ``D``'s prices (the fewest free columns: the best first
-    # search for a better incumbent); the rest around ``L``'s too and, when they were waited
-    # for, the cuts' ``D'``, each restriction within its own bound's margin.
+    # The first is restricted around ``D``'s prices and ``M``'s (the fewest free columns: the
+    # best first search for a better incumbent); the rest around ``L``'s too and, when they
+    # were waited for, the root cuts' ``D'``, each restriction within its own bound's margin.
     margins = Margins(model, model, [offered.lp], tau)
+    if rounding is not None:
+        found_cuts, rounding = rounding.result(wait_left()), None
+        if found_cuts is not None:
+            cut_model = with_cuts(model, found_cuts.cuts)
+            reduced_at_m, value_at_m = dual_bound(cut_model, price_vector(cut_model, found_cuts.row_dual))
+            margins.add(Reference("M", value_at_m, reduced_at_m), cut_model)
+            bound = min(bound, value_at_m)
+            log.append(
+                {"step": "rounding-cuts", "cuts": len(found_cuts.cuts), "rounds": found_cuts.rounds,
+                 "cut_bound": value_at_m, "bound": bound, "seconds": time.perf_counter() - started}
+            )
     programs = 0
     # The first programs prove the easy instances without the cuts; where the incumbent is far
     # from the bound, the programs around D (and L) can take minutes, and those around D' do not.

@@ -155,8 +155,8 @@ def test_when_the_margin_programs_are_cut_short_the_master_solutions_are_taken(m
 def test_column_generation_is_read_after_the_first_margin_program_when_cuts_are_not_waited_for(
     monkeypatch,
 ):
-    # Root cuts never waited for (as under a short limit): the first margin program, around D,
-    # runs while column generation goes on beside it, which is read (and L used) only after it.
+    # Root cuts never waited for (as under a short limit): the first margin program, around D
+    # and the rounding cuts' M, runs while column generation goes on beside it, which is read (and L used) only after it.
     # The optimum is still proven, and it is the one the solve waiting for everything finds.
     inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
     waited = solver_module.solve_exact(prepare(inst))
@@ -166,7 +166,7 @@ def test_column_generation_is_read_after_the_first_margin_program_when_cuts_are_
     assert "root" not in steps and "cut-margin-mip" not in steps
     assert steps.index("margin-mip") < steps.index("column-generation")
     first = next(e for e in outcome.log if e["step"] == "margin-mip")
-    assert first["around"] == "D"
+    assert first["around"] == "D+M"
     assert not outcome.timed_out
     assert outcome.bound == pytest.approx(waited.bound, rel=1e-6)
     assert not feasibility_violations(inst, outcome.assignment)
