@@ -169,6 +169,7 @@ class CutLp:
     cuts: Cuts
     row_dual: np.ndarray
     rounds: int
+    x: np.ndarray  # its optimum, every column of the model (0 for those it left out)
 
 
 def lp_with_cuts(
@@ -241,7 +242,7 @@ def lp_with_cuts(
                 return None
     if found is None or (stop is not None and stop.is_set()):
         return None
-    return CutLp(found, np.asarray(h.getSolution().row_dual), rounds)
+    return CutLp(found, np.asarray(h.getSolution().row_dual), rounds, x)
 
 
 def _profitable_outside(model: AggregateModel, cuts: Cuts, h, position) -> np.ndarray:
