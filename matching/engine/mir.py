@@ -22,8 +22,9 @@ cuts) nothing proven with them needs a floor.
 Each round takes, per row that the LP fills, the most efficacious violated cut of those
 ``delta``; the LP with them is re-solved from its basis and the rows are looked at again. On
 the 21 outside instances at 10,000 households, the LP's distance above the optimum went from
-0.0007-0.16 % to 0.0006-0.049 % in 0.1-1 s (docs/benchmarks.md): HiGHS's own root finds
-tighter cuts (also across pledges, through the class rows), but takes 0.1-10 s.
+0.0007-0.16 % to 0.0006-0.049 % in 0.14-1.1 s, 1.8-3.2 s with 114-149 pledges
+(docs/benchmarks.md): HiGHS's own root finds tighter cuts (also across pledges, through the
+class rows), but takes 0.1-10 s.
 """
 
 from __future__ import annotations

@@ -276,7 +276,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         )
         beside.append(cut_search)
     # Rounding cuts on the pledges' rows (:mod:`.mir`) give ``M``, the LP with them, most of
-    # the way from ``D`` to the optimum in 0.1-0.9 s at 10,000 households; they are computed on
+    # the way from ``D`` to the optimum in 0.14-1.1 s at 10,000 households; they are computed on
     # the other core and waited for before the first margin program. Not where the cut search
     # has that core: its root (HiGHS's own, tighter cuts) then ended later, and tight-quotas 10
     # of the outside set missed in three sweeps out of three, met without them. They start
