@@ -15,8 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from matching.engine.aggregate import build_aggregate  # noqa: E402
@@ -48,12 +46,9 @@ def main() -> None:
         lp = solve_lp(model, None)
         lp_seconds = time.perf_counter() - started
         _, lp_bound = dual_bound(model, price_vector(model, lp.row_dual))
-        working = np.sort(lp.working) if lp.sifted else None
+        counts, basis = lp.held()
         started = time.perf_counter()
-        found = lp_with_cuts(
-            model, lp.x, lp.basis() if working is None else lp.basis(working),
-            None if working is None else working[working < model.n_y], lambda: None,
-        )
+        found = lp_with_cuts(model, lp.x, basis, counts, lambda: None)
         cut_seconds = time.perf_counter() - started
         key = f"file:{path.stem}@{len(instance.households)}"
         optimum = optima.get(key, {}).get("objective")

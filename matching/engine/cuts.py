@@ -63,6 +63,10 @@ class Cuts:
     def __len__(self) -> int:
         return len(self.upper)
 
+    def row_of_entry(self) -> np.ndarray:
+        """The cut of each entry (``index``/``values``)."""
+        return np.repeat(np.arange(len(self)), np.diff(self.starts))
+
 
 @dataclass(slots=True)
 class Root:
@@ -141,7 +145,7 @@ def trusted(cuts: Cuts, n_columns: int) -> Cuts:
     """The cuts without those that hold anything not finite or name a column the program does
     not have (a cut is an upper bound on its row): left out rather than trusted."""
     entry_ok = np.isfinite(cuts.values) & (cuts.index >= 0) & (cuts.index < n_columns)
-    row_of_entry = np.repeat(np.arange(len(cuts)), np.diff(cuts.starts))
+    row_of_entry = cuts.row_of_entry()
     broken = np.bincount(row_of_entry[~entry_ok], minlength=len(cuts)) > 0
     rows = np.isfinite(cuts.upper) & ~broken
     if rows.all():
@@ -160,7 +164,7 @@ def with_cuts(model: AggregateModel, cuts: Cuts) -> AggregateModel:
     """``model`` with the cuts as rows after its own (each column's entries stay ordered by
     row, so a column's first entry is still its class row)."""
     n = len(cuts)
-    rows = model.n_rows + np.repeat(np.arange(n), np.diff(cuts.starts))
+    rows = model.n_rows + cuts.row_of_entry()
     all_columns = np.concatenate([model.column_of_entry(), cuts.index])
     all_rows = np.concatenate([model.index, rows])
     order = np.lexsort((all_rows, all_columns))

@@ -76,6 +76,14 @@ class LpSolution:
         basis.valid = True
         return basis
 
+    def held(self) -> tuple[np.ndarray | None, highspy.HighsBasis]:
+        """The count columns the LP was solved over (ascending; None: all, it was not sifted),
+        and its optimal basis over them and every level (``model.with_counts(counts)``'s)."""
+        if not self.sifted:
+            return None, self.basis()
+        working = np.sort(self.working)  # the counts first, then every level
+        return working[: self.columns], self.basis(working)
+
     @property
     def basic(self) -> np.ndarray:
         return self.status_codes() == BASIC

@@ -29,7 +29,6 @@ class rows), but takes 0.1-10 s.
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass
 
@@ -220,14 +219,16 @@ def lp_with_cuts(
         cuts = separate(rows, x)
         if cuts is None:
             break
-        for k in range(len(cuts)):
-            entries = slice(cuts.starts[k], cuts.starts[k + 1])
-            where = position[cuts.index[entries]]
-            inside = where >= 0
-            h.addRow(
-                -math.inf, float(cuts.upper[k]), int(inside.sum()),
-                where[inside].astype(np.int32), cuts.values[entries][inside],
-            )
+        # Their entries on the columns HiGHS holds (the others are at zero there).
+        where = position[cuts.index]
+        inside = where >= 0
+        per_cut = np.bincount(cuts.row_of_entry()[inside], minlength=len(cuts))
+        added = h.addRows(
+            len(cuts), np.full(len(cuts), -np.inf), cuts.upper, int(inside.sum()),
+            np.concatenate([[0], np.cumsum(per_cut)[:-1]]).astype(np.int32),
+            where[inside].astype(np.int32), cuts.values[inside],
+        )
+        checked(added, "the rounding cuts")
         found = joined(found, cuts)
         rounds += 1
         if not solved():
@@ -251,7 +252,7 @@ def _profitable_outside(model: AggregateModel, cuts: Cuts, h, position) -> np.nd
     few of each class (as sifting adds them, :mod:`.lp`)."""
     dual = np.asarray(h.getSolution().row_dual)
     profit = count_profits(model, dual[: model.n_rows])
-    cut_of_entry = np.repeat(np.arange(len(cuts)), np.diff(cuts.starts))
+    cut_of_entry = cuts.row_of_entry()
     cut_price = np.maximum(dual[model.n_rows :], 0.0)
     profit -= np.bincount(
         cuts.index, weights=cuts.values * cut_price[cut_of_entry], minlength=len(model.cost)
@@ -270,7 +271,7 @@ def _columns_with_cuts(model: AggregateModel, cuts: Cuts, joining: np.ndarray) -
     own_column = np.repeat(np.arange(k), np.diff(part.starts[: k + 1]))
     local = np.full(len(model.cost), -1, dtype=np.int64)
     local[joining] = np.arange(k)
-    cut_of_entry = np.repeat(np.arange(len(cuts)), np.diff(cuts.starts))
+    cut_of_entry = cuts.row_of_entry()
     in_cut = local[cuts.index] >= 0
     column = np.concatenate([own_column, local[cuts.index[in_cut]]])
     row = np.concatenate([part.index[: part.starts[k]], model.n_rows + cut_of_entry[in_cut]])

@@ -285,11 +285,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # whose deadline then cut it short (many-pledges 9 at 3 s: 1.2 % below the optimum
     # instead of 0.10 %).
     def start_rounding_cuts() -> Beside:
-        working = np.sort(lp.working) if lp.sifted else None
-        search = Beside(
-            lp_with_cuts, model, lp.x, lp_basis if working is None else lp.basis(working),
-            None if working is None else working[working < model.n_y], seconds_left,
-        )
+        counts, basis = lp.held()
+        search = Beside(lp_with_cuts, model, lp.x, basis, counts, seconds_left)
         beside.append(search)
         return search
 
@@ -331,8 +328,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         # Its master LP holds the counts the LP was solved over (a sifted LP's: a tenth of them
         # or fewer; many-pledges 44 of the outside set at 40,000 households: 16 rounds in 3.6 s
         # instead of 19 s, each round's re-solve paying for every column it holds).
-        master_counts = np.sort(lp.working[lp.working < model.n_y]) if lp.sifted else None
-        master_basis = lp.basis(np.sort(lp.working)) if lp.sifted else lp_basis
+        master_counts, master_basis = lp.held()
         generation = Beside(
             improve_prices, model, pledges, tight, deadline, master_basis, master_counts
         )

@@ -53,7 +53,7 @@ def _optimum(prep):
 
 
 def _cut_activity(cuts, x):
-    rows = np.repeat(np.arange(len(cuts)), np.diff(cuts.starts))
+    rows = cuts.row_of_entry()
     return np.bincount(rows, weights=cuts.values * x[cuts.index], minlength=len(cuts))
 
 

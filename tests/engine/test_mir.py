@@ -102,11 +102,8 @@ def _optimum(prep):
 def _lp_and_cut_bounds(model):
     lp = solve_lp(model, None)
     _, lp_bound = dual_bound(model, price_vector(model, lp.row_dual))
-    working = np.sort(lp.working) if lp.sifted else None
-    found = lp_with_cuts(
-        model, lp.x, lp.basis() if working is None else lp.basis(working),
-        None if working is None else working[working < model.n_y], lambda: None,
-    )
+    counts, basis = lp.held()
+    found = lp_with_cuts(model, lp.x, basis, counts, lambda: None)
     if found is None:
         return lp_bound, None, None
     cut_model = with_cuts(model, found.cuts)
