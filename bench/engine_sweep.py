@@ -21,15 +21,23 @@ that wait took more than half a second.
 
 ``--root DIR`` solves with the engine of another checkout (``git worktree add DIR COMMIT``),
 so that two commits are compared in one sitting on the same instances.
+
+``--command`` times the command a user runs instead, ``python manage.py match_instance FILE
+--output RESULT --time-limit S`` in a process of its own: its time is the wall-clock time of the
+whole command (Python's start, reading the instance and writing the result included), and its
+objective and bound are read from the result file.
 """
 
 import argparse
 import json
 import random
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 
 def random_shape(seed: int) -> dict:
@@ -76,6 +84,24 @@ def wait_for_highs_runs() -> float:
     return time.perf_counter() - started
 
 
+def run_command(root: Path, instance_data, time_limit: float):
+    """``manage.py match_instance`` of ``root`` on ``instance_data`` (a path, or the instance as
+    a dict): (the result's status, objective and bound, the command's wall-clock seconds)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = instance_data
+        if not isinstance(path, Path):
+            path = Path(folder) / "instance.json"
+            path.write_text(json.dumps(instance_data))
+        output = Path(folder) / "result.json"
+        command = [sys.executable, "manage.py", "match_instance", str(path), "--output", str(output),
+                   "--time-limit", f"{time_limit:g}"]
+        started = time.perf_counter()
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        document = json.loads(output.read_text())
+    return SimpleNamespace(**{k: document[k] for k in ("status", "objective", "bound")}), seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=10000)
@@ -89,28 +115,32 @@ def main() -> int:
     parser.add_argument("--optima", type=Path, help="JSON file of known optima (read; written by --optimum)")
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1],
                         help="checkout whose engine solves (default: this one)")
+    parser.add_argument("--command", action="store_true",
+                        help="time the whole manage.py match_instance command (see above)")
     args = parser.parse_args()
     sys.path.insert(0, str(args.root))
     from matching.engine import load_instance, parse_instance, solve
     from matching.engine.generator import generate_instance
 
     known = json.loads(args.optima.read_text()) if args.optima and args.optima.exists() else {}
-    print(f"engine of {args.root}; {args.households} households; time limit {args.time_limit:g} s")
+    what = "match_instance of" if args.command else "engine of"
+    print(f"{what} {args.root}; {args.households} households; time limit {args.time_limit:g} s")
     print("instance | shape | time s | status | objective | bound above objective | below optimum")
     met, total, longest = 0, 0, 0.0
     for name, shape, seed in instances(args):
-        if seed is None:
-            instance = load_instance(shape)
-        else:
-            instance = parse_instance(generate_instance(args.households, seed=seed, shape=shape))
+        data = shape if seed is None else generate_instance(args.households, seed=seed, shape=shape)
+        instance = load_instance(data) if seed is None else parse_instance(data)
         key = f"{name}@{len(instance.households)}"
         # A HiGHS run left going at a deadline ends on its own, at times many seconds later;
         # the commands do not wait for it (they end the process), and no timed solve here
         # shares the machine with one.
         lingered = wait_for_highs_runs()
-        started = time.perf_counter()
-        result = solve(instance, time_limit=args.time_limit)
-        seconds = time.perf_counter() - started
+        if args.command:
+            result, seconds = run_command(args.root, data, args.time_limit)
+        else:
+            started = time.perf_counter()
+            result = solve(instance, time_limit=args.time_limit)
+            seconds = time.perf_counter() - started
         longest = max(longest, seconds)
         if args.optimum and key not in known:
             best = solve(instance, time_limit=args.optimum_limit)

@@ -1,7 +1,5 @@
 import sys
 
-from .cli import exit_now_if_highs_runs_on, main
+from .cli import run
 
-code = main()
-exit_now_if_highs_runs_on(code)  # the result is written: no HiGHS run left going is waited for
-sys.exit(code)
+run(sys.argv[1:], "python -m matching.engine")

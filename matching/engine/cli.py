@@ -1,7 +1,8 @@
 """``match_instance``: solve an instance file, write a result file. No database involved.
 
-Used by ``python manage.py match_instance`` and, without Django, by
-``python -m matching.engine INSTANCE.json --output RESULT.json [--time-limit S]``.
+Used by ``python manage.py match_instance`` (which runs :func:`run` without starting Django,
+see ``manage.py``) and by ``python -m matching.engine INSTANCE.json --output RESULT.json
+[--time-limit S]``.
 """
 
 from __future__ import annotations
@@ -39,12 +40,13 @@ def match_instance(
 ) -> Result:
     """Solve ``instance_path`` and write the result document to ``output_path``.
 
-    ``time_limit`` None means :data:`DEFAULT_TIME_LIMIT`.
+    ``time_limit`` None means :data:`DEFAULT_TIME_LIMIT`. It is the solve's (``solve_seconds``
+    in the result): reading the instance and writing the result come on top.
     Raises InstanceError (malformed input) or OutputError (result not writable).
     """
     if time_limit is None:
         time_limit = DEFAULT_TIME_LIMIT
-    if time_limit is not None and (not math.isfinite(time_limit) or time_limit <= 0):
+    if not math.isfinite(time_limit) or time_limit <= 0:
         raise InstanceError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     instance = load_instance(instance_path)
     result = solve(instance, time_limit=time_limit)
@@ -69,8 +71,12 @@ def exit_now_if_highs_runs_on(code: int) -> None:
     exit (its thread is not a daemon, so that HiGHS is not unloaded under it): the command
     printed its result after 2.9 s and returned after 21 s.
     """
-    if not any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
-        return
+    if any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
+        end_process(code)
+
+
+def end_process(code: int) -> None:
+    """End the process at once with ``code``, its output flushed (nothing else is tidied)."""
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -85,17 +91,26 @@ def summary(result: Result) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m matching.engine", description=__doc__)
-    parser.add_argument("instance")
-    parser.add_argument("--output", required=True)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's arguments (the same for ``manage.py match_instance`` and ``-m``)."""
+    parser.add_argument("instance", help="instance file (relocation-matching/1 JSON)")
+    parser.add_argument("--output", required=True, help="where to write the result JSON")
     parser.add_argument(
         "--time-limit",
         type=float,
         default=None,
-        help=f"stop after this many seconds (default {DEFAULT_TIME_LIMIT:g})",
+        help=f"stop the solve after this many seconds (default {DEFAULT_TIME_LIMIT:g})",
     )
-    parser.add_argument("--explain", action="store_true", help="add explanations to the result")
+    parser.add_argument(
+        "--explain", action="store_true", help="add score parts and reasons for the unplaced"
+    )
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m matching.engine") -> int:
+    """The command line: the exit status (0; 2 for a malformed instance; 1 when the result
+    cannot be written)."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         result = match_instance(args.instance, args.output, args.time_limit, args.explain)
@@ -107,3 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(summary(result))
     return 0
+
+
+def run(argv: list[str], prog: str) -> None:
+    """:func:`main` as a process: ends it with main's status at once, the result written:
+    neither waiting for a HiGHS run left going past the deadline (see
+    :func:`exit_now_if_highs_runs_on`) nor freeing the solve's memory one object at a time
+    (0.06 s at 10,000 households)."""
+    end_process(main(argv, prog))

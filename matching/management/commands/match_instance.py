@@ -3,14 +3,18 @@
 Solves a self-contained ``relocation-matching/1`` instance with the matching engine and writes
 the ``relocation-matching-result/1`` document. It never touches the database. A malformed
 instance ends with exit status 2 and one readable line on stderr.
+
+From the command line ``manage.py`` runs the engine's own command line (:func:`.cli.run`)
+before Django starts, unless Django's own options are given: this class serves
+``call_command``, ``manage.py help match_instance`` and those options.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
 from matching.engine.cli import (
-    DEFAULT_TIME_LIMIT,
     EXIT_BAD_INPUT,
     OutputError,
+    add_arguments,
     exit_now_if_highs_runs_on,
     match_instance,
     summary,
@@ -24,17 +28,7 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
-        parser.add_argument("instance", help="instance file (relocation-matching/1 JSON)")
-        parser.add_argument("--output", required=True, help="where to write the result JSON")
-        parser.add_argument(
-            "--time-limit",
-            type=float,
-            default=None,
-            help=f"stop after this many seconds (default {DEFAULT_TIME_LIMIT:g})",
-        )
-        parser.add_argument(
-            "--explain", action="store_true", help="add score parts and reasons for the unplaced"
-        )
+        add_arguments(parser)
 
     def run_from_argv(self, argv):
         # From the command line only (call_command returns as usual): once the result is
