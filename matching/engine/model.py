@@ -7,6 +7,7 @@ Households and pledges are referred to by their index in the instance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -46,11 +47,13 @@ def household_arrays(prep: Prepared) -> HouseholdArrays:
         households = prep.instance.households
         states = {s: k for k, s in enumerate(sorted({h.frontline_state for h in households}))}
         eligible = np.zeros((len(households), len(prep.instance.pledges)), dtype=bool)
-        rows = np.repeat(np.arange(len(households)), [len(e) for e in prep.eligible])
-        columns = [j for e in prep.eligible for j in e]
+        lengths = np.fromiter(map(len, prep.eligible), np.int64, len(households))
+        rows = np.repeat(np.arange(len(households)), lengths)
+        columns = np.fromiter(chain.from_iterable(prep.eligible), np.int64, len(rows))
         eligible[rows, columns] = True
         value = np.zeros(eligible.shape)
-        value[rows, columns] = [b + prep.base[i] for i, bonus in enumerate(prep.bonus) for b in bonus]
+        bonus = np.fromiter(chain.from_iterable(prep.bonus), np.float64, len(rows))
+        value[rows, columns] = np.repeat(np.asarray(prep.base, dtype=np.float64), lengths) + bonus
         prep.arrays = HouseholdArrays(
             size=np.array([h.size for h in households], dtype=np.int64),
             front=np.array([states[h.frontline_state] for h in households], dtype=np.int64),

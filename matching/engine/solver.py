@@ -233,7 +233,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         bound = trivial_bound(prep)
         return Outcome(best, max(bound, best_value), timed_out=True, log=log)
     lp_point = lp.x
-    lp_basis = lp.basis()  # for the searches that start from the LP's optimum
     prices = price_vector(model, lp.row_dual)
 
     # The same prices with the pledges whole households cannot fill as the LP does priced as
@@ -271,7 +270,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         and len(model.cost) <= CUT_SEARCH_COLUMNS
     ):
         cut_search = Beside(
-            search_with_cuts, model, classes, prep, lp_basis, offered, cut_runs,
+            search_with_cuts, model, classes, prep, lp.basis(), offered, cut_runs,
             seconds_left, wait_left, root_fits, restart,
         )
         beside.append(cut_search)
@@ -576,7 +575,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                  "seconds": time.perf_counter() - started}
             )
         if found.cuts is not None:
-            cut_model, reference = tightened_by_cuts(model, lp_basis, found.cuts, seconds_left())
+            cut_model, reference = tightened_by_cuts(model, lp.basis(), found.cuts, seconds_left())
             if reference is not None:
                 floor = max(floor, found.cutoff)
                 margins.add(reference, cut_model)
