@@ -1,5 +1,8 @@
 """The LP relaxation of the aggregated program, solved by sifting where it is wide.
 
+(Where it has many counts but few per class, it is sifted and then held whole: see
+``WIDENED_FROM_COUNTS``.)
+
 Each class has a count column for every pledge it is eligible for: with 100-150 pledges, a
 class can have sixty, and the program 350,000 count columns, most of which the LP optimum
 leaves at zero (a household goes to one of the few pledges cheapest at the LP's prices).
@@ -33,6 +36,14 @@ from .highs import checked, is_optimal, make_lp, new_highs, set_time_left, statu
 # per class, on the named and random instances of docs/benchmarks.md, it saves nothing); the
 # others are solved whole, in one run.
 SIFTED_FROM_COUNTS_PER_CLASS = 20
+# Below that, an LP of this many count columns or more is still solved by sifting, and then
+# handed with its optimal basis to a HiGHS holding every column (no iteration; 0.1-0.6 s), so
+# that the rest of the solve sees it as solved whole: where households are worth about the
+# same in many pledges (uniform waiting times, scarce places) the whole LP is degenerate and
+# slow (uniform-waiting 6 of the outside set at 10,000 households, 142,005 counts: 0.8-1.9 s
+# whole, 0.5 s so; at 40,000 households, 477,696 counts: 5.7 s against 2.7 s). Below 100,000
+# the whole LP was as often faster (custom-weights 4: 0.38 s against 0.74 s).
+WIDENED_FROM_COUNTS = 100_000
 FIRST_COUNTS_PER_CLASS = 3
 ADDED_PER_CLASS = 5  # per round, the most profitable of each class's columns outside
 PRICING_TOLERANCE = 1e-7  # HiGHS's own dual feasibility tolerance
@@ -92,23 +103,34 @@ class LpSolution:
 def solve_lp(model: AggregateModel, seconds: float | None) -> LpSolution:
     """The LP relaxation of ``model``, within ``seconds`` (None: no limit)."""
     started = time.perf_counter()
-    ny, n_columns = model.n_y, len(model.cost)
-    sifted = ny > SIFTED_FROM_COUNTS_PER_CLASS * len(model.classes)
-    h = new_highs(seconds, presolve="off")
-    if sifted:
-        held = np.zeros(ny, dtype=bool)
-        held[_first_counts(model)] = True
-        working = np.concatenate([np.flatnonzero(held), np.arange(ny, n_columns)])
-        part, _ = model.with_counts(working[: np.count_nonzero(held)])
-        checked(h.passModel(make_lp(**part.arrays())), "the LP")
-    else:
-        held = np.ones(ny, dtype=bool)
-        working = np.arange(n_columns)
+    ny = model.n_y
+    if ny > SIFTED_FROM_COUNTS_PER_CLASS * len(model.classes):
+        return _sifted(model, seconds)
+    if ny < WIDENED_FROM_COUNTS:
+        h = new_highs(seconds, presolve="off")
         checked(h.passModel(make_lp(**model.arrays())), "the LP")
+        h.run()
+        return _solution(model, h, np.arange(len(model.cost)), ny, 0, sifted=False)
+    lp = _sifted(model, seconds)
+    if not lp.optimal:
+        return lp
+    return _widened(model, lp, None if seconds is None else seconds - (time.perf_counter() - started))
+
+
+def _sifted(model: AggregateModel, seconds: float | None) -> LpSolution:
+    """The LP solved by sifting (see the module's doc)."""
+    started = time.perf_counter()
+    ny, n_columns = model.n_y, len(model.cost)
+    h = new_highs(seconds, presolve="off")
+    held = np.zeros(ny, dtype=bool)
+    held[_first_counts(model)] = True
+    working = np.concatenate([np.flatnonzero(held), np.arange(ny, n_columns)])
+    part, _ = model.with_counts(working[: np.count_nonzero(held)])
+    checked(h.passModel(make_lp(**part.arrays())), "the LP")
     rounds = 0
     while True:
         h.run()
-        if not sifted or not is_optimal(h):
+        if not is_optimal(h):
             break
         row_dual = np.asarray(h.getSolution().row_dual)
         profit = count_profits(model, row_dual)
@@ -123,9 +145,26 @@ def solve_lp(model: AggregateModel, seconds: float | None) -> LpSolution:
         rounds += 1
         if seconds is not None:
             set_time_left(h, seconds - (time.perf_counter() - started))
+    return _solution(model, h, working, int(np.count_nonzero(held)), rounds, sifted=True)
 
+
+def _widened(model: AggregateModel, sifted: LpSolution, seconds: float | None) -> LpSolution:
+    """The sifted LP's optimum (optimal over every column: none outside is profitable) handed,
+    with its basis, to a HiGHS holding the whole program, which takes no iteration; the
+    sifted one if that fails (it never has)."""
+    h = new_highs(seconds, presolve="off")
+    checked(h.passModel(make_lp(**model.arrays())), "the LP")
+    checked(h.setBasis(sifted.basis()), "the sifted LP's basis")
+    h.run()
+    if not is_optimal(h):
+        return sifted
+    return _solution(model, h, np.arange(len(model.cost)), model.n_y, sifted.rounds, sifted=False)
+
+
+def _solution(model, h, working, columns: int, rounds: int, sifted: bool) -> LpSolution:
+    """The LP ``h`` has solved over the columns ``working`` (in its order)."""
     optimal = is_optimal(h)
-    x = np.zeros(n_columns)
+    x = np.zeros(len(model.cost))
     row_dual = np.zeros(model.n_rows)
     if optimal:
         solution = h.getSolution()
@@ -136,7 +175,7 @@ def solve_lp(model: AggregateModel, seconds: float | None) -> LpSolution:
         optimal=optimal,
         x=x,
         row_dual=row_dual,
-        columns=int(np.count_nonzero(held)),
+        columns=columns,
         rounds=rounds,
         highs=h,
         sifted=sifted,

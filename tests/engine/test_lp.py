@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from matching.engine import lp as lp_module
 from matching.engine import parse_instance
 from matching.engine.aggregate import build_aggregate
 from matching.engine.classes import build_classes
@@ -68,6 +69,24 @@ def test_a_narrow_program_is_solved_whole():
     lp = solve_lp(model, None)
     assert lp.optimal and not lp.sifted and lp.rounds == 0 and lp.columns == model.n_y
     assert float(model.cost @ lp.x) == pytest.approx(plain_lp_value(model), rel=1e-9)
+
+
+def test_a_wide_program_of_narrow_classes_is_sifted_then_held_whole(monkeypatch):
+    # Wide (many counts) but narrow (few per class): sifted, then handed with its basis to a
+    # HiGHS holding every column, which takes no iteration; the rest of the solve sees an LP
+    # solved whole.
+    inst = parse_instance(generate_instance(800, seed=1, shape="standard"))
+    model = build_aggregate(inst, build_classes(prepare(inst)))
+    assert model.n_y <= SIFTED_FROM_COUNTS_PER_CLASS * len(model.classes)
+    monkeypatch.setattr(lp_module, "WIDENED_FROM_COUNTS", model.n_y)
+    lp = solve_lp(model, None)
+    assert lp.optimal and not lp.sifted and lp.rounds >= 1 and lp.columns == model.n_y
+    assert lp.highs.getNumCol() == len(model.cost)
+    assert lp.highs.getInfo().simplex_iteration_count == 0
+    assert float(model.cost @ lp.x) == pytest.approx(plain_lp_value(model), rel=1e-9)
+    activity = row_activity(model, lp.x)
+    assert np.all(activity <= model.row_upper + 1e-6)
+    assert np.all((lp.x >= model.lower - 1e-9) & (lp.x <= model.upper + 1e-9))
 
 
 def test_the_whole_basis_restarts_highs_without_iterations():
