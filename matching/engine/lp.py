@@ -154,7 +154,8 @@ def _widened(model: AggregateModel, sifted: LpSolution, seconds: float | None) -
     sifted one if that fails (it never has)."""
     h = new_highs(seconds, presolve="off")
     checked(h.passModel(make_lp(**model.arrays())), "the LP")
-    checked(h.setBasis(sifted.basis()), "the sifted LP's basis")
+    if h.setBasis(sifted.basis()) == highspy.HighsStatus.kError:
+        return sifted
     h.run()
     if not is_optimal(h):
         return sifted
