@@ -2,17 +2,17 @@
 import os
 import sys
 
-# Django's own options: with any of them, match_instance goes through Django.
+# Django's own options (and -v, -v2, ...): with any of them, match_instance goes through Django.
 DJANGO_OPTIONS = {
     "--settings", "--pythonpath", "--traceback", "--no-color", "--force-color", "--skip-checks",
-    "--verbosity", "-v", "--version",
+    "--verbosity", "--version",
 }
 
 
 def main() -> None:
     arguments = sys.argv[2:]
     if sys.argv[1:2] == ["match_instance"] and not any(
-        a.split("=")[0] in DJANGO_OPTIONS or a.startswith("-v") for a in arguments  # -v2 too
+        a.split("=")[0] in DJANGO_OPTIONS or a.startswith("-v") for a in arguments
     ):
         # The matching engine needs neither Django nor the database, and starting Django
         # (every app, the admin) takes 0.6 s; the engine's own command line takes the same

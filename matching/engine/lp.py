@@ -1,7 +1,5 @@
-"""The LP relaxation of the aggregated program, solved by sifting where it is wide.
-
-(Where it has many counts but few per class, it is sifted and then held whole: see
-``WIDENED_FROM_COUNTS``.)
+"""The LP relaxation of the aggregated program, solved by sifting where it is wide (where it
+has many counts but few per class, sifted and then held whole: ``WIDENED_FROM_COUNTS``).
 
 Each class has a count column for every pledge it is eligible for: with 100-150 pledges, a
 class can have sixty, and the program 350,000 count columns, most of which the LP optimum
@@ -107,8 +105,7 @@ def solve_lp(model: AggregateModel, seconds: float | None) -> LpSolution:
     if ny > SIFTED_FROM_COUNTS_PER_CLASS * len(model.classes):
         return _sifted(model, seconds)
     if ny < WIDENED_FROM_COUNTS:
-        h = new_highs(seconds, presolve="off")
-        checked(h.passModel(make_lp(**model.arrays())), "the LP")
+        h = _whole(model, seconds)
         h.run()
         return _solution(model, h, np.arange(len(model.cost)), ny, 0, sifted=False)
     lp = _sifted(model, seconds)
@@ -152,14 +149,20 @@ def _widened(model: AggregateModel, sifted: LpSolution, seconds: float | None) -
     """The sifted LP's optimum (optimal over every column: none outside is profitable) handed,
     with its basis, to a HiGHS holding the whole program, which takes no iteration; the
     sifted one if that fails (it never has)."""
-    h = new_highs(seconds, presolve="off")
-    checked(h.passModel(make_lp(**model.arrays())), "the LP")
+    h = _whole(model, seconds)
     if h.setBasis(sifted.basis()) == highspy.HighsStatus.kError:
         return sifted
     h.run()
     if not is_optimal(h):
         return sifted
     return _solution(model, h, np.arange(len(model.cost)), model.n_y, sifted.rounds, sifted=False)
+
+
+def _whole(model: AggregateModel, seconds: float | None) -> highspy.Highs:
+    """A HiGHS holding the whole LP, not yet run."""
+    h = new_highs(seconds, presolve="off")
+    checked(h.passModel(make_lp(**model.arrays())), "the LP")
+    return h
 
 
 def _solution(model, h, working, columns: int, rounds: int, sifted: bool) -> LpSolution:

@@ -289,10 +289,10 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         beside.append(search)
         return search
 
-    rounding = None
+    rounding_cuts = None
     with_rounding_cuts = not late and cut_search is None
     if with_rounding_cuts and not lp.sifted:
-        rounding = start_rounding_cuts()
+        rounding_cuts = start_rounding_cuts()
 
     # 2. First incumbent: dive to integral counts, turn them into households, repack each
     # pledge exactly, let small pledges exchange households with the others.
@@ -322,7 +322,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # are HiGHS's, which releases the lock. Started here, 86 of our 90 instances met both
     # targets at 3 s against 84 (same sitting).
     if with_rounding_cuts and lp.sifted:
-        rounding = start_rounding_cuts()
+        rounding_cuts = start_rounding_cuts()
     if tight.knapsack_pledges:
         # Its master LP holds the counts the LP was solved over (a sifted LP's: a tenth of them
         # or fewer; many-pledges 44 of the outside set at 40,000 households: 16 rounds in 3.6 s
@@ -590,8 +590,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # best first search for a better incumbent); the rest around ``L``'s too and, when they
     # were waited for, the root cuts' ``D'``, each restriction within its own bound's margin.
     margins = Margins(model, model, [offered.lp], tau)
-    if rounding is not None:
-        found_cuts, rounding = rounding.result(None if time_limit is None else remaining()), None
+    if rounding_cuts is not None:
+        found_cuts = rounding_cuts.result(None if time_limit is None else remaining())
         if found_cuts is not None:
             cut_model = with_cuts(model, found_cuts.cuts)
             reduced_at_m, value_at_m = dual_bound(cut_model, price_vector(cut_model, found_cuts.row_dual))
