@@ -232,27 +232,45 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
     assert seen and set(seen) == {long_limit}
 
 
-def test_the_dive_stops_a_reserve_before_the_deadline(monkeypatch):
-    # Its counts must still be turned into households after it; a dive that ran to the
-    # deadline took a solve past its limit (3.15 s of 3 s at 10,000 households, 140 pledges).
+@pytest.mark.parametrize("lp_ends_at", [None, 0.75])
+def test_the_dive_stops_at_half_the_time_left_or_a_reserve_before_the_deadline(
+    monkeypatch, lp_ends_at
+):
+    # Its counts must still be turned into households after it (a dive that ran to the deadline
+    # took a solve past its limit), and where the LP ended late the repacking and the exchange
+    # gain more from the time than the dive (many-pledges 30 of the outside generator).
     import time as clock
 
     from matching.engine import solver as solver_module
     from matching.engine.model import prepare
 
-    real = solver_module.dive_near_lp
+    limit = 2.0
+    reserve = 0.2  # a tenth of the limit, at most 3 s
+    started = clock.perf_counter()
+    deadline = started + limit - reserve
+    real_lp, real_dive = solver_module.solve_lp, solver_module.dive_near_lp
     given = []
 
-    def spy(model, lp, reduced, deadline, evaluate):
-        given.append(deadline)
-        return real(model, lp, reduced, deadline, evaluate)
+    def late_lp(model, seconds):
+        if lp_ends_at is not None:  # the LP ends only then, as on a slow machine
+            clock.sleep(max(0.0, started + lp_ends_at * limit - clock.perf_counter()))
+        return real_lp(model, None if seconds is None else deadline - clock.perf_counter())
 
+    def spy(model, lp, reduced, dive_deadline, evaluate):
+        given.append((clock.perf_counter(), dive_deadline))
+        return real_dive(model, lp, reduced, dive_deadline, evaluate)
+
+    monkeypatch.setattr(solver_module, "solve_lp", late_lp)
     monkeypatch.setattr(solver_module, "dive_near_lp", spy)
     inst = parse_instance(generate_instance(300, seed=2, shape="small-pledges"))
-    started = clock.perf_counter()
-    solver_module.solve_exact(prepare(inst), time_limit=10, started=started)
-    reserve = 1.0  # a tenth of the limit, at most 3 s
-    assert given == [pytest.approx(started + 10 - 2 * reserve)]
+    solver_module.solve_exact(prepare(inst), time_limit=limit, started=started)
+    [(called, dive_deadline)] = given
+    half_left = called + solver_module.DIVE_SHARE * (deadline - called)
+    assert dive_deadline == pytest.approx(min(deadline - reserve, half_left), abs=0.01)
+    if lp_ends_at is None:  # the LP ends at once: half the time left is the sooner
+        assert dive_deadline < deadline - reserve - 0.1
+    else:  # at 1.5 s of 1.8: half the time left (1.65 s) is past the reserve (1.6 s)
+        assert dive_deadline == pytest.approx(deadline - reserve, abs=1e-9)
 
 
 @pytest.mark.parametrize(
