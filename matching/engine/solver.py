@@ -129,9 +129,10 @@ DIVE_ROUNDS_SIFTED = 3
 # The dive takes at most this share of the time left after the LP: the rest is for turning its
 # counts into households, repacking and the exchange, which gain far more where the LP ended
 # late. Many-pledges 30 of a second outside set (10,000 households, 150 pledges, 3 s) had its
-# LP end at 1.7 s and its dive run to 2.4 s, leaving the exchange no time: 1.0-1.7 % below its
-# optimum, against 0.2-0.6 % with this share. Where the LP ends early the dive ends before this
-# anyway (tight-quotas 24 and 31: at 1.0-1.2 s, half the time left at 1.6 s).
+# LP end at 1.4-1.7 s and its dive run to 2.4 s, leaving the exchange little or no time:
+# 0.78-1.69 % below its optimum (median 1.04 %, seven runs), 0.21-1.24 % (median 0.94 %) with
+# this share. Where the LP ends early the dive ends before this anyway (tight-quotas 24 and 31:
+# at 1.0-1.2 s, half the time left at 1.6 s).
 DIVE_SHARE = 0.5
 EXCHANGE_PASSES = 3
 EXCHANGE_LIMIT = 200  # pledges of at most this many places take households from others
