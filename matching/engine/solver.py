@@ -468,12 +468,23 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
 
     if remaining() > 0:
         search("rounding", *rounding_neighbourhood(model, lp_point, margin_lower, margin_upper))
-    if remaining() > 0:
-        incumbent = full_vector(model, classes, best_y)
-        search(
-            "disagreement",
-            *disagreement_neighbourhood(model, lp_point, incumbent, margin_lower, margin_upper),
-        )
+    def search_disagreement() -> None:
+        if remaining() > 0:
+            incumbent = full_vector(model, classes, best_y)
+            search(
+                "disagreement",
+                *disagreement_neighbourhood(model, lp_point, incumbent, margin_lower, margin_upper),
+            )
+
+    # Where the rounding cuts started right after the LP (not sifted), they are ready by now,
+    # and the disagreement program comes after the rounding neighbourhood of ``M`` (below),
+    # from its better incumbent: random 301 of our 90 ended 0.0010 % below its optimum in every
+    # sweep instead of 0.0137-0.0143 %, big-families 33 of the second outside set 0.0087-0.0169 %
+    # instead of 0.0365 %. Where they start only after the first incumbent (a sifted LP), the
+    # main search would wait for them instead of searching.
+    disagreement_after_m = rounding_cuts is not None and not lp.sifted
+    if not disagreement_after_m:
+        search_disagreement()
 
     timed_out = False
 
@@ -611,6 +622,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             # optimum before it, 0.007 % after it).
             if remaining() > 0 and not proven():
                 search("rounding-at-M", *rounding_neighbourhood(model, found_cuts.x, model.lower, model.upper))
+    if disagreement_after_m:
+        search_disagreement()
     programs = 0
     # The first programs prove the easy instances without the cuts; where the incumbent is far
     # from the bound, the programs around D (and L) can take minutes, and those around D' do not.

@@ -185,8 +185,9 @@ def test_blocks_search_the_time_a_margin_program_would_not_fit(monkeypatch):
     prep = prepare(inst)
     outcome = solver_module.solve_exact(prep, time_limit=30)
     steps = [entry["step"] for entry in outcome.log]
-    assert steps[:3] == ["lp", "rounding", "disagreement"]
-    assert "pledge-block" in steps and "margin-mip" not in steps
+    assert steps[:2] == ["lp", "rounding"]
+    small = steps.index("disagreement")  # after the rounding cuts' own search, if any
+    assert "pledge-block" in steps[small:] and "margin-mip" not in steps
     assert all(e["free_columns"] <= 100 for e in outcome.log if e["step"] == "pledge-block")
     assert outcome.timed_out
     assert not feasibility_violations(inst, outcome.assignment)
@@ -195,7 +196,7 @@ def test_blocks_search_the_time_a_margin_program_would_not_fit(monkeypatch):
     optimum = math.fsum(prep.value(i, j) for i, j in enumerate(assignment) if j >= 0)
     assert optimal
     assert value <= optimum + 1e-6 <= outcome.bound + 2e-6
-    assert value >= outcome.log[2]["value"]  # the blocks never lose what came before
+    assert value >= outcome.log[small]["value"]  # the blocks never lose what came before
 
 
 def _wait_for_runs_left_running():

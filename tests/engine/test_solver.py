@@ -366,3 +366,28 @@ def test_an_lp_that_ends_past_the_deadline_still_gives_a_feasible_placement(monk
     assert outcome.log[0]["knapsack_bound"] == math.inf
     assert not feasibility_violations(inst, outcome.assignment)
     assert outcome.bound >= placed > 0
+
+
+@pytest.mark.parametrize("sifted", [False, True])
+def test_the_disagreement_program_follows_the_rounding_cuts_where_they_started_after_the_lp(
+    monkeypatch, sifted
+):
+    # Not sifted, the rounding cuts start right after the LP and are ready after the rounding
+    # neighbourhood: the disagreement program then starts from what their own neighbourhood
+    # found. Sifted, they start only after the first incumbent, and the main search does not
+    # wait for them before the disagreement program.
+    from matching.engine import lp as lp_module
+    from matching.engine import solver as solver_module
+    from matching.engine.model import prepare
+
+    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # the short-limit path
+    monkeypatch.setattr(solver_module, "CUT_SEARCH_COLUMNS", 0)  # the rounding cuts beside
+    if sifted:
+        monkeypatch.setattr(lp_module, "SIFTED_FROM_COUNTS_PER_CLASS", 0)
+    inst = parse_instance(generate_instance(600, seed=4, shape="small-pledges", n_pledges=12))
+    outcome = solver_module.solve_exact(prepare(inst), time_limit=30)
+    steps = [entry["step"] for entry in outcome.log]
+    assert outcome.log[0]["lp_rounds"] > 0 if sifted else outcome.log[0]["lp_rounds"] == 0
+    assert "rounding-cuts" in steps and "disagreement" in steps
+    cuts_first = steps.index("rounding-cuts") < steps.index("disagreement")
+    assert cuts_first is not sifted
