@@ -468,6 +468,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
 
     if remaining() > 0:
         search("rounding", *rounding_neighbourhood(model, lp_point, margin_lower, margin_upper))
+
     def search_disagreement() -> None:
         if remaining() > 0:
             incumbent = full_vector(model, classes, best_y)
