@@ -8,7 +8,8 @@ set of highest value that fits its capacity and each of its quotas, exactly (the
 so a pledge never loses value. A large pledge is repacked over a window: only its least
 valuable households and its places left are packed afresh.
 Passes over all pledges repeat while they improve anything. :func:`exchange` also lets small
-pledges take households placed elsewhere, which the pledges they leave then replace.
+pledges, and large ones with places left, take households placed elsewhere, which the pledges
+they leave then replace.
 """
 
 from __future__ import annotations
@@ -103,6 +104,12 @@ class _Placement:
             self.room.take(i, j)
             self.net[i] = self._net(i, j)
 
+    def places_left(self, j: int) -> bool:
+        """Whether pledge ``j`` has a place left that some household could take: in its
+        capacity and, when it has quotas, in one of them."""
+        quota = self.room.quota[j]
+        return self.room.capacity[j] > 0 and (not quota or any(v > 0 for v in quota.values()))
+
     def has_room(self, j: int, candidates: PledgeCandidates) -> bool:
         if self.room.capacity[j] <= 0:
             return False
@@ -167,7 +174,7 @@ def repack(state: _Placement, j: int, candidates: PledgeCandidates, from_others:
     unplaced = where == UNPLACED
     usable = np.ones(len(households), dtype=bool) if from_others else own | unplaced
     capacity, limits = pledge.capacity, candidates.limits
-    if capacity > WINDOW_FROM and not from_others:
+    if capacity > WINDOW_FROM:
         released = _least_valuable(candidates, own)
         usable &= released | ~own
         room = state.room
@@ -221,11 +228,19 @@ def exchange(
     deadline: float | None = None,
     limit: int = 200,
 ) -> list[int]:
-    """One exchange pass: each pledge of at most ``limit`` places is repacked from all its
-    eligible households (those placed elsewhere at their exchange value, see :func:`repack`),
-    then every pledge with room is repacked and the rest filled greedily. Past ``deadline``
-    no further pledge takes households from others (nor is repacked); what was moved is
-    still filled greedily. Returns a new assignment (feasible; the caller compares values)."""
+    """One exchange pass: each pledge of at most ``limit`` places, and each larger one with
+    places left (over its window, see :data:`WINDOW_FROM`), is repacked from all its eligible
+    households (those placed elsewhere at their exchange value, see :func:`repack`), then
+    every pledge with room is repacked and the rest filled greedily. Past ``deadline`` no
+    further pledge takes households from others (nor is repacked); what was moved is still
+    filled greedily. Returns a new assignment (feasible; the caller compares values).
+
+    A large pledge's places left are often a quota that only households already placed
+    elsewhere can fill: the LP fills it with fractions of them, and repacking from the
+    unplaced ones cannot (family-reunification 13 of the third outside set, 10,000
+    households: two places of a 27-place quota of an 838-place pledge, at 21 per person,
+    were most of what its 3 s placement lacked; docs/benchmarks.md).
+    """
     instance = prep.instance
     state = _Placement(prep, assignment, place_price)
     # ``assignment`` comes out of repacking: only what the exchanges touch is repacked again.
@@ -233,7 +248,7 @@ def exchange(
     for j, p in enumerate(instance.pledges):
         if deadline is not None and time.perf_counter() > deadline:
             break  # what was exchanged so far is still repacked and filled below
-        if p.capacity <= limit:
+        if p.capacity <= limit or state.places_left(j):
             repack(state, j, eligible_for[j], from_others=True)
     _repack_stale(state, eligible_for, REPACK_PASSES, deadline)
     trial = state.pledge.tolist()

@@ -135,7 +135,9 @@ DIVE_ROUNDS_SIFTED = 3
 # at 1.0-1.2 s, half the time left at 1.6 s).
 DIVE_SHARE = 0.5
 EXCHANGE_PASSES = 3
-EXCHANGE_LIMIT = 200  # pledges of at most this many places take households from others
+# Pledges of at most this many places take households from others; larger ones only while
+# they have places left (:func:`.repack.exchange`).
+EXCHANGE_LIMIT = 200
 # When the time left is too short for the next margin program, blocks of pledges with at most
 # this many free count columns each (0.1-0.5 s of HiGHS at 10,000 households) are searched.
 BLOCK_COLUMNS = 3000
@@ -1070,10 +1072,9 @@ def dive(
 
 def improve_by_exchange(prep, model, prices, assignment, eligible_for, deadline):
     """Up to ``EXCHANGE_PASSES`` passes of :func:`.repack.exchange` while they improve: small
-    pledges take households from other pledges, valued at the LP price of the places freed."""
+    pledges, and large ones with places left, take households from other pledges, valued at
+    the LP price of the places freed."""
     instance = prep.instance
-    if not any(p.capacity <= EXCHANGE_LIMIT for p in instance.pledges):
-        return assignment
     n_classes = len(model.classes)
     row = n_classes + len(instance.pledges)
     quota_row = {}

@@ -306,6 +306,38 @@ def test_exchange_moves_a_household_to_a_small_pledge_and_refills_its_place():
     assert value == pytest.approx(solve(inst).objective) == pytest.approx(20.0)
 
 
+def test_a_large_pledge_with_places_left_takes_a_household_placed_elsewhere():
+    # The Irish pledge (301 places) holds 149 Greek couples; its Maltese quota of 2 is empty.
+    # Only H-TIE (Maltese, family in Ireland) could fill it, and it sits in the small French
+    # pledge, which H-OTHER (Syrian, not eligible in Ireland) can take over. Repacking from
+    # the unplaced households cannot see it; the exchange lets the large pledge, which has
+    # places left, take H-TIE over its window, and the French pledge takes H-OTHER.
+    greek = [household(f"H-GR-{k:03d}", size=2, composition="couple") for k in range(149)]
+    maltese = [
+        household("H-TIE", size=2, composition="couple", frontline_state="MT", family_ties=["IE"]),
+        household("H-OTHER", size=2, composition="couple", frontline_state="MT", nationality="SY"),
+    ]
+    inst = parse_instance(
+        instance(
+            greek + maltese,
+            [
+                pledge("P-IE", state="IE", capacity=301, quotas={"GR": 299, "MT": 2},
+                       criteria={"nationalities": ["AF"]}),
+                pledge("P-FR", state="FR", capacity=2, quotas={"MT": 2}),
+            ],
+        )
+    )
+    prep = prepare(inst)
+    start = [0] * len(greek) + [1, UNPLACED]
+    repack_all(prep, start, eligible_lists(prep))
+    assert start[-2:] == [1, UNPLACED]  # repacking alone cannot see it
+    moved = exchange(prep, start, eligible_lists(prep), lambda i, q: 1.0 * 2)
+    assert moved == [0] * len(greek) + [0, 1]
+    assert not feasibility_violations(inst, moved)
+    value = sum(prep.value(i, j) for i, j in enumerate(moved) if j != UNPLACED)
+    assert value == pytest.approx(solve(inst).objective) == pytest.approx(298 + 8 + 2)
+
+
 def _repack_everything(prep, assignment, eligible_for, passes=3):
     """Repacking as it was before pledges were marked stale: every pledge with room, every
     pass, until a pass changes nothing."""
@@ -341,7 +373,7 @@ def test_repacking_only_stale_pledges_makes_the_same_choices(households, seed):
     exchanged = exchange(prep, stale_only, eligible_for, place_price)
     state = repack_module._Placement(prep, everything, place_price)
     for j, p in enumerate(prep.instance.pledges):
-        if p.capacity <= 200:
+        if p.capacity <= 200 or state.places_left(j):
             repack_module.repack(state, j, eligible_for[j], from_others=True)
     reference = state.pledge.tolist()
     _repack_everything(prep, reference, eligible_for)
