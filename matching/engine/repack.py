@@ -5,8 +5,8 @@ Rounding the LP down leaves holes in small pledges: a quota of 7 persons holding
 current households and every unplaced household eligible for it, and chooses among them the
 set of highest value that fits its capacity and each of its quotas, exactly (the knapsack of
 :mod:`.knapsack`, one household per item). The pledge's current households are candidates too,
-so a pledge never loses value. A large pledge is repacked over a window: only its least
-valuable households and its places left are packed afresh.
+so a pledge never loses value in a repack. A large pledge is repacked over a window: only its
+least valuable households and its places left are packed afresh.
 Passes over all pledges repeat while they improve anything. :func:`exchange` also lets small
 pledges, and large ones with places left, take households placed elsewhere, which the pledges
 they leave then replace.
@@ -25,7 +25,8 @@ from .model import UNPLACED, Prepared, Room, household_arrays
 
 # A pledge of more places than this is repacked over a window only: its least valuable
 # households (per person) of at least WINDOW_PERSONS persons, and its places left, are packed
-# afresh from those households and the unplaced eligible ones; the rest stay. Its households
+# afresh from those households and the unplaced eligible ones (in an exchange, those placed
+# elsewhere too: :func:`exchange`); the rest stay. Its households
 # are what the LP chose at its prices, so the holes and the few households worth less than
 # their places are what a repack can improve, and an exact packing of all its places (a table
 # of thousands of persons per household) took most of the exchange's time.
@@ -105,8 +106,8 @@ class _Placement:
             self.net[i] = self._net(i, j)
 
     def places_left(self, j: int) -> bool:
-        """Whether pledge ``j`` has a place left that some household could take: in its
-        capacity and, when it has quotas, in one of them."""
+        """Whether pledge ``j`` has a place free in its capacity and, when it has quotas, in at
+        least one of them (whether some household fits there is not checked)."""
         quota = self.room.quota[j]
         return self.room.capacity[j] > 0 and (not quota or any(v > 0 for v in quota.values()))
 
@@ -229,9 +230,10 @@ def exchange(
     limit: int = 200,
 ) -> list[int]:
     """One exchange pass: each pledge of at most ``limit`` places, and each larger one with
-    places left (over its window, see :data:`WINDOW_FROM`), is repacked from all its eligible
-    households (those placed elsewhere at their exchange value, see :func:`repack`), then
-    every pledge with room is repacked and the rest filled greedily. Past ``deadline`` no
+    places left, is repacked from all its eligible households (those placed elsewhere at their
+    exchange value, see :func:`repack`; a pledge of more than :data:`WINDOW_FROM` places over
+    its window), then the pledges it touched that have room are repacked from the unplaced
+    and the rest filled greedily. Past ``deadline`` no
     further pledge takes households from others (nor is repacked); what was moved is still
     filled greedily. Returns a new assignment (feasible; the caller compares values).
 

@@ -307,7 +307,8 @@ def test_exchange_moves_a_household_to_a_small_pledge_and_refills_its_place():
 
 
 def test_a_large_pledge_with_places_left_takes_a_household_placed_elsewhere():
-    # The Irish pledge (301 places) holds 149 Greek couples; its Maltese quota of 2 is empty.
+    # The Irish pledge (301 places) holds 149 Greek couples (its Greek quota has one place
+    # left, which no couple fits); its Maltese quota of 2 is empty.
     # Only H-TIE (Maltese, family in Ireland) could fill it, and it sits in the small French
     # pledge, which H-OTHER (Syrian, not eligible in Ireland) can take over. Repacking from
     # the unplaced households cannot see it; the exchange lets the large pledge, which has
@@ -331,7 +332,7 @@ def test_a_large_pledge_with_places_left_takes_a_household_placed_elsewhere():
     start = [0] * len(greek) + [1, UNPLACED]
     repack_all(prep, start, eligible_lists(prep))
     assert start[-2:] == [1, UNPLACED]  # repacking alone cannot see it
-    moved = exchange(prep, start, eligible_lists(prep), lambda i, q: 1.0 * 2)
+    moved = exchange(prep, start, eligible_lists(prep), lambda i, q: 2.0)  # 1 per person
     assert moved == [0] * len(greek) + [0, 1]
     assert not feasibility_violations(inst, moved)
     value = sum(prep.value(i, j) for i, j in enumerate(moved) if j != UNPLACED)
@@ -352,13 +353,18 @@ def _repack_everything(prep, assignment, eligible_for, passes=3):
     assignment[:] = state.pledge.tolist()
 
 
-@pytest.mark.parametrize(("households", "seed"), [(600, 3), (1500, 1)])
-def test_repacking_only_stale_pledges_makes_the_same_choices(households, seed):
+@pytest.mark.parametrize(
+    ("households", "seed", "shape"),
+    [(600, 3, "small-pledges"), (1500, 1, "small-pledges"), (1500, 1, "standard")],
+)
+def test_repacking_only_stale_pledges_makes_the_same_choices(households, seed, shape):
     # Greedy placement with every seventh household taken out leaves holes in most pledges;
     # repacking only the pledges marked stale must choose exactly what repacking every pledge
     # does, and so must the exchange that starts from it. (On the first instance, a household
     # released by one pledge's repack is taken by a pledge repacked earlier in the pass.)
-    inst = generate_instance(households, seed=seed, shape="small-pledges")
+    # (On the standard shape four pledges have more than 200 places, and those with places
+    # left take households from others over their window.)
+    inst = generate_instance(households, seed=seed, shape=shape)
     prep = prepare(parse_instance(inst))
     eligible_for = eligible_lists(prep)
     start = [UNPLACED if i % 7 == 0 else j for i, j in enumerate(greedy(prep))]
@@ -372,9 +378,13 @@ def test_repacking_only_stale_pledges_makes_the_same_choices(households, seed):
 
     exchanged = exchange(prep, stale_only, eligible_for, place_price)
     state = repack_module._Placement(prep, everything, place_price)
+    large_with_places = 0
     for j, p in enumerate(prep.instance.pledges):
+        large_with_places += p.capacity > 200 and state.places_left(j)
         if p.capacity <= 200 or state.places_left(j):
             repack_module.repack(state, j, eligible_for[j], from_others=True)
+    if shape == "standard":
+        assert large_with_places  # the large pledges' branch is tried
     reference = state.pledge.tolist()
     _repack_everything(prep, reference, eligible_for)
     top_up(prep, reference, repack_module._room_of(prep.instance, reference))
