@@ -26,10 +26,10 @@ from .model import UNPLACED, Prepared, Room, household_arrays
 # A pledge of more places than this is repacked over a window only: its least valuable
 # households (per person) of at least WINDOW_PERSONS persons, and its places left, are packed
 # afresh from those households and the unplaced eligible ones (in an exchange, those placed
-# elsewhere too: :func:`exchange`); the rest stay. Its households
-# are what the LP chose at its prices, so the holes and the few households worth less than
-# their places are what a repack can improve, and an exact packing of all its places (a table
-# of thousands of persons per household) took most of the exchange's time.
+# elsewhere too: :func:`exchange`); the rest stay. Its households are what the LP chose at its
+# prices, so the holes and the few households worth less than their places are what a repack
+# can improve, and an exact packing of all its places (a table of thousands of persons per
+# household) took most of the exchange's time.
 WINDOW_FROM = 200
 WINDOW_PERSONS = 40
 # Passes over the pledges, at most, until one changes nothing.
@@ -233,9 +233,9 @@ def exchange(
     places left, is repacked from all its eligible households (those placed elsewhere at their
     exchange value, see :func:`repack`; a pledge of more than :data:`WINDOW_FROM` places over
     its window), then the pledges it touched that have room are repacked from the unplaced
-    and the rest filled greedily. Past ``deadline`` no
-    further pledge takes households from others (nor is repacked); what was moved is still
-    filled greedily. Returns a new assignment (feasible; the caller compares values).
+    and the rest filled greedily. Past ``deadline`` no further pledge takes households from
+    others (nor is repacked); what was moved is still filled greedily. Returns a new
+    assignment (feasible; the caller compares values).
 
     A large pledge's places left are often a quota that only households already placed
     elsewhere can fill: the LP fills it with fractions of them, and repacking from the
