@@ -13,7 +13,8 @@ earlier ``--optimum`` run with the same file: instance, objective and bound). Wi
 the objective counts as within 0.01 % only when its own bound shows it.
 
 ``--files`` adds instance files (``file:STEM`` in the output and in ``--optima``), e.g. the set of
-``bench/outside_instances.py --set DIR`` (and its second set), whose optima are in
+``bench/outside_instances.py --set DIR`` (and its second set) or of ``bench/third_instances.py
+--set DIR --seeds 16``, whose optima (those not proven at 3 s, for the third) are in
 ``bench/outside_optima.json``.
 
 Each timed solve starts once the HiGHS runs left going at an earlier deadline have ended
