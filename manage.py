@@ -1,6 +1,9 @@
 #!/usr/bin/env python
 import os
 import sys
+import time
+
+STARTED = time.perf_counter()  # match_instance's --time-limit counts from here
 
 # Django's own options (and -v, -v2, ...): with any of them, match_instance goes through Django.
 DJANGO_OPTIONS = {
@@ -19,7 +22,7 @@ def main() -> None:
         # arguments (matching/management/commands/match_instance.py serves call_command).
         from matching.engine.cli import run
 
-        run(arguments, "manage.py match_instance")
+        run(arguments, "manage.py match_instance", STARTED)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relocation.settings.base")
     from django.core.management import execute_from_command_line
 

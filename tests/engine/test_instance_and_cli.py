@@ -11,6 +11,8 @@ import pytest
 
 from matching.engine.cli import EXIT_BAD_INPUT, main, match_instance
 from matching.engine.instance import InstanceError, parse_instance
+from matching.engine.model import UNPLACED, feasibility_violations
+from matching.engine.scoring import value as household_value
 
 from .builders import household, instance, pledge
 
@@ -243,9 +245,9 @@ def test_without_time_limit_the_command_still_stops(tmp_path, monkeypatch):
     seen = []
     real_solve = cli.solve
 
-    def spy(instance, time_limit=None):
+    def spy(instance, time_limit=None, started=None):
         seen.append(time_limit)
-        return real_solve(instance, time_limit=time_limit)
+        return real_solve(instance, time_limit=time_limit, started=started)
 
     monkeypatch.setattr(cli, "solve", spy)
     path = tmp_path / "i.json"
@@ -253,6 +255,49 @@ def test_without_time_limit_the_command_still_stops(tmp_path, monkeypatch):
     match_instance(path, tmp_path / "r.json")
     match_instance(path, tmp_path / "r.json", time_limit=5)
     assert seen == [cli.DEFAULT_TIME_LIMIT, 5]
+
+
+def test_the_time_limit_counts_from_the_commands_start(tmp_path, monkeypatch):
+    # --time-limit covers the whole command: the solve is given the limit itself (what it
+    # chooses to do depends on that alone), counted from the process's start, less the time
+    # writing the result will take.
+    import matching.engine.cli as cli
+    from matching.engine.generator import generate_instance
+
+    seen = []
+    real_solve = cli.solve
+
+    def spy(instance, time_limit=None, started=None):
+        seen.append((time_limit, started))
+        return real_solve(instance, time_limit=time_limit, started=started)
+
+    monkeypatch.setattr(cli, "solve", spy)
+    path, out, _ = run_cli(tmp_path, generate_instance(400, seed=5))
+    process_start = time.perf_counter() - 0.5  # as if starting and reading had taken 0.5 s
+    match_instance(path, out, time_limit=20, started=process_start)
+    [(limit, started)] = seen
+    assert limit == 20
+    assert started == pytest.approx(process_start - 400 * cli.OUTPUT_SECONDS_PER_HOUSEHOLD)
+    assert json.loads(out.read_text())["status"] == "optimal"
+
+    # A limit already used up by the time the instance is read still gives a feasible
+    # placement with an honest bound (the greedy one, or what the LP's first steps find).
+    seen.clear()
+    match_instance(path, out, time_limit=1, started=time.perf_counter() - 5)
+    document = json.loads(out.read_text())
+    assert document["status"] in ("optimal", "feasible")
+    assert document["bound"] >= document["objective"] - 1e-9 and document["assignments"]
+    inst = parse_instance(json.loads(path.read_text()))
+    household_at = {h.id: i for i, h in enumerate(inst.households)}
+    pledge_at = {p.id: j for j, p in enumerate(inst.pledges)}
+    assignment = [UNPLACED] * len(inst.households)
+    for a in document["assignments"]:
+        assignment[household_at[a["household"]]] = pledge_at[a["pledge"]]
+    assert not feasibility_violations(inst, assignment)
+    assert document["objective"] == pytest.approx(
+        sum(household_value(inst.households[i], inst.pledges[j], inst.weights)
+            for i, j in enumerate(assignment) if j != UNPLACED)
+    )
 
 
 @pytest.mark.parametrize("lingering", [True, False])
