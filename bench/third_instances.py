@@ -53,7 +53,9 @@ each file with its pledge count (--stats adds places, persons, quotas and eligib
 The set of 16 (``--set DIR --households 10000 --seeds 16``) was first solved on 6 December
 2026. The optima of the three not proven within 0.01 % at 3 s are in
 ``bench/outside_optima.json`` with the other outside sets' (``bench/engine_sweep.py --files
-DIR/*.json --optima bench/outside_optima.json``); docs/benchmarks.md has the results.
+DIR/*.json --optima bench/outside_optima.json``); docs/benchmarks.md has the results. So are
+those of eight more, first solved later the same day: seeds 51-58, one per profile in the order
+of PROFILES (``--seed S --profile P --households 10000 --out DIR/P-S.json``).
 """
 
 from __future__ import annotations
