@@ -6,7 +6,9 @@ instance ends with exit status 2 and one readable line on stderr.
 
 From the command line ``manage.py`` runs the engine's own command line (:func:`.cli.run`)
 before Django starts, unless Django's own options are given: this class serves
-``call_command``, ``manage.py help match_instance`` and those options.
+``call_command``, ``manage.py help match_instance`` and those options. Here the time limit
+counts from ``handle`` (reading the instance and writing the result inside it, Django's
+start-up not).
 """
 
 from django.core.management.base import BaseCommand, CommandError
