@@ -35,7 +35,6 @@ DEFAULT_TIME_LIMIT = 600.0
 OUTPUT_SECONDS_PER_HOUSEHOLD = 5e-6
 
 
-
 class OutputError(Exception):
     """The result could not be written. ``str(error)`` is one readable line."""
 

@@ -272,12 +272,13 @@ def test_the_time_limit_counts_from_the_commands_start(tmp_path, monkeypatch):
         return real_solve(instance, time_limit=time_limit, started=started)
 
     monkeypatch.setattr(cli, "solve", spy)
+    monkeypatch.setattr(cli, "OUTPUT_SECONDS_PER_HOUSEHOLD", 1e-3)  # 0.4 s for 400 households
     path, out, _ = run_cli(tmp_path, generate_instance(400, seed=5))
     process_start = time.perf_counter() - 0.5  # as if starting and reading had taken 0.5 s
     match_instance(path, out, time_limit=20, started=process_start)
     [(limit, started)] = seen
     assert limit == 20
-    assert started == pytest.approx(process_start - 400 * cli.OUTPUT_SECONDS_PER_HOUSEHOLD)
+    assert started == pytest.approx(process_start - 0.4, abs=1e-9)
     assert json.loads(out.read_text())["status"] == "optimal"
 
     # A limit already used up by the time the instance is read still gives a feasible
