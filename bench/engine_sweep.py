@@ -26,8 +26,8 @@ so that two commits are compared in one sitting on the same instances.
 
 ``--command`` times the command a user runs instead, ``python manage.py match_instance FILE
 --output RESULT --time-limit S`` in a process of its own: its time is the wall-clock time of the
-whole command (Python's start, reading the instance and writing the result included), and its
-objective and bound are read from the result file.
+whole command (Python's start, reading the instance and writing the result included, which its
+limit covers since e41dd5c), and its objective and bound are read from the result file.
 """
 
 import argparse
