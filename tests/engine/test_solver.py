@@ -319,6 +319,8 @@ def test_pledge_blocks_beside_a_margin_program_cut_short_are_read(
 def test_the_main_search_and_the_blocks_beside_search_each_block_once(monkeypatch):
     # No margin program fits the time left, so the main search searches pledge blocks while the
     # blocks beside it do too, from the same incumbent: each block is searched once, by one.
+    import threading
+
     from matching.engine import solver as solver_module
     from matching.engine.model import prepare
 
@@ -330,16 +332,28 @@ def test_the_main_search_and_the_blocks_beside_search_each_block_once(monkeypatc
             searched.append((lower.tobytes(), upper.tobytes(), np.asarray(best_y).tobytes()))
         return real(model, classes, prep, lower, upper, row_lower, best_y, *args, **options)
 
+    # The search beside starts at once and could take every block while the main search is
+    # still in its small programs (it did under load): it waits until the main one has its
+    # blocks too, so that both search them, taking turns.
+    real_blocks = solver_module.pledge_blocks
+    main_has_blocks = threading.Event()
+
+    def both_search_blocks(*args):
+        if threading.current_thread() is threading.main_thread():
+            main_has_blocks.set()
+        else:
+            main_has_blocks.wait(timeout=3.0)  # the solve's limit
+        return real_blocks(*args)
+
     monkeypatch.setattr(solver_module, "_run_program", recording)
+    monkeypatch.setattr(solver_module, "pledge_blocks", both_search_blocks)
     monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # the short-limit path
     monkeypatch.setattr(solver_module, "CUT_SEARCH_COLUMNS", 0)  # the blocks beside at once
     monkeypatch.setattr(solver_module.Margins, "bounds_that_fit", lambda self, fits: None)
     inst = parse_instance(generate_instance(2000, seed=1, shape="standard"))
     outcome = solver_module.solve_exact(prepare(inst), time_limit=3.0)
     steps = [entry["step"] for entry in outcome.log]
-    # Usually both search blocks; which gets to them first is the machine's timing (with the
-    # main search's small programs slowed down, as under load, the one beside took them all).
-    assert "pledge-block" in steps or "pledge-block-beside" in steps
+    assert "pledge-block" in steps and "pledge-block-beside" in steps
     assert len(searched) == len(set(searched))
     assert not feasibility_violations(inst, outcome.assignment)
 
