@@ -244,11 +244,14 @@ def _tighten(row_upper, size, upper, capacity_row, quota_row, n_classes, quota_r
     rows = np.concatenate([capacity_row, quota_row[has_row]])
     sizes = np.concatenate([size, size[has_row]])
     width = int(sizes.max(initial=0)) + 1
-    keys, where = np.unique(rows * width + sizes, return_inverse=True)
-    totals = np.bincount(where, weights=np.concatenate([upper, upper[has_row]]))
+    # (row, size) pairs numbered densely from the first capacity row: a count per pair
+    # (np.unique sorted the 350,000 columns of wide programs: 0.04 s).
+    totals = np.bincount(
+        (rows - n_classes) * width + sizes, weights=np.concatenate([upper, upper[has_row]])
+    )
     items: dict[int, dict[int, int]] = {}
-    for key, total in zip(keys.tolist(), totals.tolist(), strict=True):
-        items.setdefault(key // width, {})[key % width] = int(total)
+    for key in np.flatnonzero(totals).tolist():
+        items.setdefault(n_classes + key // width, {})[key % width] = int(totals[key])
     reach: dict[int, int] = {}
     for j in range(len(has_quotas)):
         r = n_classes + j

@@ -35,6 +35,7 @@ def build_classes(
     instance = prep.instance
     households = instance.households
     has_quotas = [bool(p.quotas) for p in instance.pledges]
+    with_quotas: dict[int, bool] = {}  # by the identity of a shared tuple of eligible pledges
     groups: dict[tuple, list[int]] = {}
     subset = range(len(households)) if households_subset is None else households_subset
     for i in subset:
@@ -42,7 +43,10 @@ def build_classes(
         pledges = prep.eligible[i]
         if not pledges:
             continue
-        front = h.frontline_state if any(has_quotas[j] for j in pledges) else ""
+        quotas = with_quotas.get(id(pledges))
+        if quotas is None:
+            quotas = with_quotas[id(pledges)] = any(has_quotas[j] for j in pledges)
+        front = h.frontline_state if quotas else ""
         key = (h.size, front, pledges, prep.bonus[i])
         groups.setdefault(key, []).append(i)
 

@@ -7,6 +7,7 @@ rules that fail, which is what the explanations show a caseworker.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 
 import numpy as np
 
@@ -88,14 +89,10 @@ def eligible_pledges(instance: Instance) -> list[tuple[int, ...]]:
         return []
     eligible = np.ones((n, len(pledges)), dtype=bool)
     for _, rule, part in RULES:
-        index: dict = {}
-        which = np.fromiter(
-            (index.setdefault(getattr(h, part), len(index)) for h in households), np.int64, n
-        )
-        _, representative = np.unique(which, return_index=True)  # first household of each
-        for j, p in enumerate(pledges):
-            holds = np.fromiter((rule(households[i], p) for i in representative.tolist()), bool)
-            eligible[:, j] &= holds[which]
+        representatives: list[Household] = []  # the first household with each value
+        which = np.fromiter(_value_numbers(households, part, representatives), np.int64, n)
+        holds = np.array([[rule(h, p) for p in pledges] for h in representatives], dtype=bool)
+        eligible &= holds.reshape(len(representatives), len(pledges))[which]
     # Households with the same row share one tuple.
     rows: dict[bytes, tuple[int, ...]] = {}
     packed = np.packbits(eligible, axis=1)
@@ -107,3 +104,17 @@ def eligible_pledges(instance: Instance) -> list[tuple[int, ...]]:
             found = rows[key] = tuple(np.flatnonzero(eligible[i]).tolist())
         result.append(found)
     return result
+
+
+def _value_numbers(households, part: str, representatives: list[Household]):
+    """For each household, the number of its value of ``part`` (0 for the first value seen,
+    and so on); the first household with each value is appended to ``representatives``."""
+    numbers: dict = {}
+    read = attrgetter(part)
+    for h in households:
+        value = read(h)
+        number = numbers.get(value)
+        if number is None:
+            number = numbers[value] = len(representatives)
+            representatives.append(h)
+        yield number

@@ -69,12 +69,24 @@ def prepare(instance: Instance) -> Prepared:
     w = instance.weights
     pledges = instance.pledges
     base = [base_value(h, w) for h in instance.households]
-    bonus = []
+    # A household's bonus at a pledge depends only on the pledging state, and households with
+    # the same eligible pledges share one tuple of them (:func:`.eligibility.eligible_pledges`),
+    # so their states are read once per tuple (by its identity: hashing it would cost more),
+    # and the few states a household has ties to are priced once per household.
+    bonus, states_of, no_ties = [], {}, {}
     for h, pledge_indices in zip(instance.households, eligible, strict=True):
+        key = id(pledge_indices)
         if h.family_ties or h.cultural_ties:
-            bonus.append(tuple(tie_bonus(h, pledges[j], w) for j in pledge_indices))
+            states = states_of.get(key)
+            if states is None:
+                states = states_of[key] = [pledges[j].state for j in pledge_indices]
+            tied = {s: tie_bonus(h, s, w) for s in h.family_ties | h.cultural_ties}
+            bonus.append(tuple([tied.get(s, 0.0) for s in states]))
         else:
-            bonus.append((0.0,) * len(pledge_indices))
+            zeros = no_ties.get(key)
+            if zeros is None:
+                zeros = no_ties[key] = (0.0,) * len(pledge_indices)
+            bonus.append(zeros)
     return Prepared(instance=instance, eligible=eligible, base=base, bonus=bonus)
 
 

@@ -34,12 +34,13 @@ def base_value(h: Household, w: Weights) -> float:
     )
 
 
-def tie_bonus(h: Household, p: Pledge, w: Weights) -> float:
-    """The pledge-dependent part of ``value``: family and cultural ties to the pledging state."""
+def tie_bonus(h: Household, state: str, w: Weights) -> float:
+    """The pledge-dependent part of ``value`` at a pledge of ``state``: family and cultural
+    ties to the pledging state (nothing else of the pledge counts)."""
     bonus = 0.0
-    if p.state in h.family_ties:
+    if state in h.family_ties:
         bonus += h.size * w.family_tie
-    if p.state in h.cultural_ties:
+    if state in h.cultural_ties:
         bonus += h.size * w.cultural_tie
     return bonus
 

@@ -108,6 +108,40 @@ def test_error_names_the_household_and_field():
         parse_instance(with_household(size=-2))
 
 
+@pytest.mark.parametrize(
+    ("field", "first", "second", "message"),
+    [
+        ("languages", ["ar"], ["ar", "farsi"], r"\"languages\" holds 'farsi'"),
+        ("languages", ["ar"], ["ar", 5], r'"languages" holds 5'),
+        ("languages", ["ar"], ["ar", ["ar"]], r"\"languages\" holds \['ar'\]"),
+        ("family_ties", ["DE"], ["DE", {"DE": 1}], r'"family_ties" holds \{'),
+        ("vulnerabilities", ["minor"], ["minor", "sad"], r"unknown word 'sad'"),
+        ("excluded_states", [], "DE", r'"excluded_states" must be a list'),
+        ("nationality", "AF", "af", r'"nationality" must be a 2-letter'),
+        ("nationality", "AF", ["AF"], r'"nationality" must be a 2-letter'),
+        ("composition", "couple", ["couple"], r'"composition" must be a string'),
+    ],
+)
+def test_values_checked_once_are_still_checked_for_each_household(field, first, second, message):
+    """Values seen before are not checked again (:class:`.instance._Checked`): a later
+    household whose value differs, if only by one more item or by an item that cannot be
+    hashed, is still refused, and the error names it."""
+    data = instance([household("H-1", **{field: first}), household("H-2", **{field: second})])
+    with pytest.raises(InstanceError, match=r"households\[1\] \(H-2\): " + message):
+        parse_instance(data)
+
+
+def test_households_with_the_same_lists_share_their_sets():
+    data = instance([
+        household("H-1", languages=["ar", "fa"]),
+        household("H-2", languages=["ar", "fa"]),
+        household("H-3", languages=["fa", "ar"]),
+    ])
+    first, second, third = parse_instance(data).households
+    assert first.languages == {"ar", "fa"} and first.languages is second.languages
+    assert third.languages == first.languages
+
+
 def test_absent_optional_parts_are_allowed():
     data = instance([household()], [{"id": "P-1", "state": "DE", "capacity": 3}])
     data.pop("weights", None)
