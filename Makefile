@@ -22,8 +22,12 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-run
 
+# The matching engine's modules compiled ahead (Python writes no bytecode where
+# PYTHONDONTWRITEBYTECODE is set, and compiling them took 0.03 s of every match_instance).
 install: $(VENV)/.installed-run
+	@$(BIN)/python -m compileall -q matching/engine
 install-dev: $(VENV)/.installed-dev
+	@$(BIN)/python -m compileall -q matching/engine
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
