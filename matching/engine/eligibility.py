@@ -92,7 +92,7 @@ def eligible_pledges(instance: Instance) -> list[tuple[int, ...]]:
         representatives: list[Household] = []  # the first household with each value
         which = np.fromiter(_value_numbers(households, part, representatives), np.int64, n)
         holds = np.array([[rule(h, p) for p in pledges] for h in representatives], dtype=bool)
-        eligible &= holds.reshape(len(representatives), len(pledges))[which]
+        eligible &= holds[which]
     # Households with the same row share one tuple.
     rows: dict[bytes, tuple[int, ...]] = {}
     packed = np.packbits(eligible, axis=1)

@@ -38,7 +38,12 @@ def pack(
         limit = capacity if g < 0 else min(capacity, int(group_limit[g]))
         items = np.flatnonzero((group == g) & (profit > 0) & (size <= limit) & (count > 0))
         order, usable = _usable(profit, size, count, items, limit)
-        tables.append(_group_table(profit, size, order, usable, max(0, limit), want_counts))
+        # No more persons than the items hold: beyond that every table entry is the same (all
+        # of them taken), and a pledge of a billion places must not make a table that long.
+        persons = int((size[order] * usable).sum())
+        tables.append(
+            _group_table(profit, size, order, usable, max(0, min(limit, persons)), want_counts)
+        )
     if not tables:
         return 0.0, (np.zeros(len(profit), dtype=np.int64) if want_counts else None)
 

@@ -6,7 +6,7 @@ Households and pledges are referred to by their index in the instance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 
 import numpy as np
@@ -65,6 +65,7 @@ def household_arrays(prep: Prepared) -> HouseholdArrays:
 
 
 def prepare(instance: Instance) -> Prepared:
+    instance = within_persons(instance)
     eligible = eligible_pledges(instance)
     w = instance.weights
     pledges = instance.pledges
@@ -88,6 +89,30 @@ def prepare(instance: Instance) -> Prepared:
                 zeros = no_ties[key] = (0.0,) * len(pledge_indices)
             bonus.append(zeros)
     return Prepared(instance=instance, eligible=eligible, base=base, bonus=bonus)
+
+
+def within_persons(instance: Instance) -> Instance:
+    """``instance`` with no capacity or quota above the persons of all its households.
+
+    A pledge can never take more persons than there are, so the placements allowed are the
+    same; but its places are counted in arrays and bitsets as long as its capacity, and a
+    pledge of a billion places (or "unlimited" written as 10**20) must not make them that
+    long. The instance itself where nothing is above (the usual case)."""
+    persons = sum(h.size for h in instance.households)
+    if all(
+        p.capacity <= persons and all(q <= persons for q in p.quotas.values())
+        for p in instance.pledges
+    ):
+        return instance
+    pledges = tuple(
+        replace(
+            p,
+            capacity=min(p.capacity, persons),
+            quotas={state: min(q, persons) for state, q in p.quotas.items()},
+        )
+        for p in instance.pledges
+    )
+    return replace(instance, pledges=pledges)
 
 
 class Room:

@@ -60,6 +60,10 @@ MALFORMED = {
     "negative vulnerable members": with_household(vulnerable_members=-1),
     "vulnerable members above size": with_household(size=2, vulnerable_members=3),
     "negative waiting days": with_household(waiting_days=-5),
+    "size above the largest household": with_household(size=10_001),
+    "size beyond any integer type": with_household(size=10**20),
+    "waiting days too large for a number": with_household(waiting_days=10**400),
+    "weight too large for a number": {**instance(), "weights": {"person": 10**400}},
     "waiting days as string": with_household(waiting_days="210"),
     "unknown composition": with_household(composition="extended_family"),
     "unknown vulnerability": with_household(vulnerabilities=["sad"]),
@@ -129,6 +133,17 @@ def test_values_checked_once_are_still_checked_for_each_household(field, first, 
     data = instance([household("H-1", **{field: first}), household("H-2", **{field: second})])
     with pytest.raises(InstanceError, match=r"households\[1\] \(H-2\): " + message):
         parse_instance(data)
+
+
+def test_codes_given_as_a_string_subclass_are_read_as_before():
+    """From Python (not JSON), strings may come as a subclass of ``str`` (numpy's ``str_``)."""
+
+    class Code(str):
+        pass
+
+    data = instance([household("H-1", frontline_state=Code("GR"), nationality=Code("AF"))])
+    (read,) = parse_instance(data).households
+    assert read.frontline_state == "GR" and read.nationality == "AF"
 
 
 def test_households_with_the_same_lists_share_their_sets():

@@ -19,6 +19,7 @@ from matching.engine.classes import build_classes
 from matching.engine.eligibility import is_eligible
 from matching.engine.generator import SHAPES, generate_instance
 from matching.engine.greedy import greedy, top_up
+from matching.engine.instance import MAX_HOUSEHOLD_SIZE
 from matching.engine.model import UNPLACED, feasibility_violations, prepare
 from matching.engine.naive import solve_naive
 from matching.engine.repack import eligible_lists, exchange, repack_all
@@ -224,6 +225,42 @@ def test_places_households_cannot_fill_are_taken_out_of_the_rows():
     n_classes = len(model.classes)
     assert list(model.row_upper[n_classes:]) == [6.0, 2.0, 4.0]  # capacity, GR, IT
     assert solve(inst).objective == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize("largest", [4, MAX_HOUSEHOLD_SIZE])
+def test_rows_are_lowered_alike_whether_persons_are_counted_densely_or_by_sorting(largest):
+    """The rows' persons are counted per (row, household size): by an array over every
+    possible pair where sizes are small, by sorting where the largest household makes that
+    array long against the columns (aggregate._totals_by_key). Both lower the rows alike."""
+    households = [
+        household("H-0", size=largest),
+        household("H-1", size=3),
+        household("H-2", size=2, frontline_state="IT"),
+    ]
+    quotas = {"GR": 4, "IT": 2}
+    inst = parse_instance(instance(households, [pledge("P-1", capacity=6, quotas=quotas)]))
+    model = build_aggregate(inst, build_classes(prepare(inst)))
+    n_classes = len(model.classes)
+    # The GR quota of 4 takes the household of 4, or of 3 where the largest does not fit; the
+    # IT quota its 2; the capacity of 6 what those sum to.
+    rows = list(model.row_upper[n_classes:])  # capacity, GR, IT
+    assert rows == ([6.0, 4.0, 2.0] if largest == 4 else [5.0, 3.0, 2.0])
+
+
+def test_places_beyond_all_the_persons_change_nothing():
+    """A capacity or quota above all the households' persons ("unlimited" written as 10**20,
+    which fits no array) is solved as the persons there are (model.within_persons)."""
+    households = [household(f"H-{i}", size=1 + i % 4) for i in range(12)]
+    persons = sum(h["size"] for h in households)
+
+    def solved(capacity, quota):
+        pledges = [pledge("P-1", capacity=capacity, quotas={"GR": quota}), pledge("P-2", capacity=5)]
+        return solve(parse_instance(instance(households, pledges)), time_limit=20)
+
+    unlimited, as_many = solved(10**20, 10**30), solved(persons, persons)
+    assert unlimited.status == "optimal" and unlimited.objective == as_many.objective
+    assert unlimited.assignment_map() == as_many.assignment_map()
+    assert len(unlimited.assignments) == 12  # every household placed
 
 
 def test_repack_fills_the_holes_rounding_leaves():
