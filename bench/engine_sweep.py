@@ -8,7 +8,7 @@ instance, the time, the objective and the bound under the time limit, and whethe
 hold (objective within 0.01 % of the optimum, bound at most 0.05 % above the objective).
 
 The optimum comes from ``--optimum`` (the engine without a time limit, stopped at
-``--optimum-limit``: minutes per instance), or from the file ``--optima`` (written by an
+``--optimum-limit``: seconds per instance), or from the file ``--optima`` (written by an
 earlier ``--optimum`` run with the same file: instance, objective and bound). Without either,
 the objective counts as within 0.01 % only when its own bound shows it.
 
