@@ -24,6 +24,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 # The matching engine's modules compiled ahead (Python writes no bytecode where
 # PYTHONDONTWRITEBYTECODE is set, and compiling them took 0.03 s of every match_instance).
+# A module edited since is compiled again in memory, as before, until the next install.
 install: $(VENV)/.installed-run
 	@$(BIN)/python -m compileall -q matching/engine
 install-dev: $(VENV)/.installed-dev

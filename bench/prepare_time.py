@@ -6,7 +6,10 @@ eligibility and values (``prepare``), the classes (``build_classes``) and the ag
 program (``build_aggregate``). Each run is a fresh process, as the command is (a second call in
 the same process is faster: memory already allocated); with ``--runs`` the fastest of N is
 printed for each step. ``--root DIR`` measures the engine of another checkout
-(``git worktree add DIR COMMIT``), so that two commits are compared in one sitting.
+(``git worktree add DIR COMMIT``), so that two commits are compared in one sitting; compile
+both alike first (``python -m compileall -q DIR/matching/engine``, as ``make install`` does),
+or "imports" compares compiling with reading compiled modules (where
+``PYTHONDONTWRITEBYTECODE`` is set).
 """
 
 import argparse
