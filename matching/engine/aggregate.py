@@ -207,9 +207,6 @@ def reachable(items: dict[int, int], limit: int) -> int:
     ``items`` maps a household size to how many such households there are."""
     if limit < 0:
         return 0
-    # No sum is above all the households' persons: a limit beyond it changes nothing, and a
-    # pledge of a billion places must not make a mask of a billion bits.
-    limit = min(limit, sum(size * count for size, count in items.items()))
     mask = (1 << (limit + 1)) - 1
     bits = 1
     for size, count in sorted(items.items()):
@@ -225,7 +222,6 @@ def reachable(items: dict[int, int], limit: int) -> int:
 
 def sumset(a: int, b: int, limit: int) -> int:
     """Bitset of ``x + y <= limit`` for ``x`` in ``a`` and ``y`` in ``b``."""
-    limit = min(limit, max(0, a.bit_length() + b.bit_length() - 2))  # no sum is above that
     mask = (1 << (limit + 1)) - 1
     if a == (1 << a.bit_length()) - 1 and b == (1 << b.bit_length()) - 1:  # two intervals
         return ((1 << (a.bit_length() + b.bit_length() - 1)) - 1) & mask
