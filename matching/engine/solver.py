@@ -173,6 +173,17 @@ RESTARTS_FROM = 5.0
 # At 10,000 households all our 90 instances have at most 84,788 columns; switched off there, 80
 # of them met the targets at 3 s against 85 (same sitting).
 CUT_SEARCH_COLUMNS = 150_000
+# Nor where its root would not end in time: it runs only on programs of at most this many
+# columns per second of the limit (at 3 s, 19,500), a root of about 1 s per 10,000 columns
+# ending within two thirds of it. HiGHS's root alone took 0.4-1.5 s per 10,000 columns at
+# 10,000 households (1.6 s at 16,433 columns, 3.2 s at 39,018, 7.1 s at 87,403, 14.7 s at
+# 98,542): at 3 s, of the 44 outside instances where it ran, the 31 of 39,018 columns or more
+# had no cuts from it (two had its root's placement), its core idle where the rounding cuts
+# and the blocks beside could have used it. Not running it there, 30 of those 31 met both
+# targets at 3 s against 27-28 (two sweeps each, same sitting), the bounds tighter on most
+# (scarce 70: 0.036 % above the objective against 0.059 %); our 90, 89 against 90 (random
+# 301), 17 instances closer to their optimum and 7 further.
+CUT_SEARCH_COLUMNS_PER_SECOND = 6_500
 # The master program (item 5 of the outline) starts at this ``tau`` relative to ``L`` (a fifth
 # of the first margin's: its programs hold more free columns at ``L``'s prices than the margin
 # programs at ``D``'s) and grows it by this factor, this many times at most, while each round
@@ -265,7 +276,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # generous time limit (or none) they are computed from here in a worker thread and waited
     # for at a fixed point of the margin programs (step 6). Under a shorter one, where the
     # other core is free (nothing priced as a knapsack) and the program is not too wide for
-    # it (``CUT_SEARCH_COLUMNS``), the cut search runs there with its own margin programs
+    # it (``CUT_SEARCH_COLUMNS``) nor its root too long for the limit
+    # (``CUT_SEARCH_COLUMNS_PER_SECOND``), the cut search runs there with its own margin programs
     # around ``D'``; like the master search, it is read only when the time runs out. Which of
     # the two depends on the limit the caller gave, never on the time left, unless the LP
     # itself ended past the deadline: then neither starts.
@@ -277,7 +289,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         beside.append(root)
     elif (
         not late and not tight.knapsack_pledges and time_limit is not None
-        and len(model.cost) <= CUT_SEARCH_COLUMNS
+        and len(model.cost) <= min(CUT_SEARCH_COLUMNS, CUT_SEARCH_COLUMNS_PER_SECOND * time_limit)
     ):
         cut_search = Beside(
             search_with_cuts, model, classes, prep, lp.basis(), offered, cut_runs,

@@ -277,6 +277,23 @@ def test_the_cut_search_runs_only_on_programs_of_at_most_its_columns(monkeypatch
     assert not outcome.timed_out  # proven either way
 
 
+@pytest.mark.parametrize("root_in_time", [True, False])
+def test_the_cut_search_runs_only_where_its_root_can_end_within_the_limit(
+    monkeypatch, root_in_time
+):
+    inst = parse_instance(generate_instance(300, seed=1, shape=SHAPES[3][0]))
+    prep = prepare(inst)
+    _, _, _, model, _ = _case(1, SHAPES[3][0], {}, n=300)
+    columns = len(model.cost)
+    seen = _beside_mode(monkeypatch, [])
+    limit = 60
+    per_second = columns / limit if root_in_time else (columns - 1) / limit
+    monkeypatch.setattr(solver_module, "CUT_SEARCH_COLUMNS_PER_SECOND", per_second)
+    outcome = solver_module.solve_exact(prep, time_limit=limit)
+    assert bool(seen) == root_in_time
+    assert not outcome.timed_out  # proven either way
+
+
 def test_whether_the_cuts_are_waited_for_depends_on_the_limit_given_not_the_time_left(
     monkeypatch,
 ):
