@@ -171,7 +171,9 @@ RESTARTS_FROM = 5.0
 # columns); beside the main search it ended in neither of two 30 s solves at 40,000 households
 # (197,535 and 844,721 columns), whose peak memory it took from 0.59-0.66 GB to 1.19-1.86 GB.
 # At 10,000 households all our 90 instances have at most 84,788 columns; switched off there, 80
-# of them met the targets at 3 s against 85 (same sitting).
+# of them met the targets at 3 s against 85 (same sitting), before the rounding cuts (9ab07e3)
+# could use that core instead (below: now 30 of them, those of at most 19,500 columns, may
+# have it at 3 s).
 CUT_SEARCH_COLUMNS = 150_000
 # Nor where its root would not end in time: it runs only on programs of at most this many
 # columns per second of the limit (at 3 s, 19,500), a root of about 1 s per 10,000 columns
