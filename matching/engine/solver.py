@@ -42,8 +42,9 @@ Outline (docs/matching-engine.md has the full argument):
    restrict the programs the same way (the program then holds the cut rows). The root takes
    0.1-10 s at 10,000 households, so it is waited for only with a generous time limit (or
    none; ``CUTS_WAITED_FOR``); under a short one, where the other core is free (no knapsack
-   pledges) and the program has at most ``CUT_SEARCH_COLUMNS`` columns, it runs there with its
-   own margin programs around ``D'`` (:func:`search_with_cuts`).
+   pledges) and the program has at most ``CUT_SEARCH_COLUMNS`` columns, and at most
+   ``CUT_SEARCH_COLUMNS_PER_SECOND`` per second of the limit, it runs there with its own
+   margin programs around ``D'`` (:func:`search_with_cuts`).
    Every restriction is the intersection of those around each bound known (:class:`Margins`):
    each holds every solution worth more than the same target.
 7. When the restriction has grown to most of the model, the whole program is solved and its
@@ -177,14 +178,10 @@ RESTARTS_FROM = 5.0
 CUT_SEARCH_COLUMNS = 150_000
 # Nor where its root would not end in time: it runs only on programs of at most this many
 # columns per second of the limit (at 3 s, 19,500), a root of about 1 s per 10,000 columns
-# ending within two thirds of it. HiGHS's root alone took 0.4-1.5 s per 10,000 columns at
-# 10,000 households (1.6 s at 16,433 columns, 3.2 s at 39,018, 7.1 s at 87,403, 14.7 s at
-# 98,542): at 3 s, of the 44 outside instances where it ran, the 31 of 39,018 columns or more
-# had no cuts from it (two had its root's placement), its core idle where the rounding cuts
-# and the blocks beside could have used it. Not running it there, 30 of those 31 met both
-# targets at 3 s against 27-28 (two sweeps each, same sitting), the bounds tighter on most
-# (scarce 70: 0.036 % above the objective against 0.059 %); our 90, 89 against 90 (random
-# 301), 17 instances closer to their optimum and 7 further.
+# (0.4-1.5 s measured) ending within two thirds of it. Above it, at 3 s, the 31 outside
+# instances of 39,018 columns or more had no cuts from it, its core idle where the rounding
+# cuts and the blocks beside now use it: 29-30 of those 31 met both targets against 27-28
+# (docs/benchmarks.md, "The cut search only where its root can end in time").
 CUT_SEARCH_COLUMNS_PER_SECOND = 6_500
 # The master program (item 5 of the outline) starts at this ``tau`` relative to ``L`` (a fifth
 # of the first margin's: its programs hold more free columns at ``L``'s prices than the margin
