@@ -10,6 +10,8 @@ multiplicity, the groups then combined under the capacity.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # A size's households go into a group's table in one step when the step's table (persons x
@@ -32,22 +34,36 @@ def pack(
     Items with no positive profit are never worth taking.
     """
     capacity = max(0, int(capacity))
-    groups = [int(g) for g in np.unique(group)]
-    tables = []  # per group: (best array, pieces, takes)
-    for g in groups:
-        limit = capacity if g < 0 else min(capacity, int(group_limit[g]))
-        items = np.flatnonzero((group == g) & (profit > 0) & (size <= limit) & (count > 0))
-        order, usable = _usable(profit, size, count, items, limit)
+    nothing = 0.0, (np.zeros(len(profit), dtype=np.int64) if want_counts else None)
+    if len(profit) == 0:
+        return nothing
+    keys = np.unique(group)
+    limits = np.array(
+        [capacity if g < 0 else min(capacity, int(group_limit[g])) for g in keys.tolist()],
+        dtype=np.int64,
+    )
+    slot = np.searchsorted(keys, group)  # each item's group, as an index into ``keys``
+    items = np.flatnonzero((profit > 0) & (count > 0) & (size <= limits[slot]))
+    order, usable = _usable(profit, size, count, items, slot, limits)
+    if len(order) == 0:
+        return nothing
+    whole = _whole_greedy(profit, size, order, usable, slot, limits, capacity)
+    if whole is not None:
+        counts = np.zeros(len(profit), dtype=np.int64)
+        counts[order] = whole
+        return math.fsum(profit[order] * whole), (counts if want_counts else None)
+    tables = []  # per group with items: (best array, pieces, takes)
+    runs = np.flatnonzero(np.diff(slot[order], prepend=-1)).tolist() + [len(order)]
+    for a, b in zip(runs[:-1], runs[1:], strict=True):
         # No more persons than the items hold: beyond that every table entry is the same (all
         # of them taken). The exchange's small pledges take households from everywhere, but a
         # large pledge's table need not be its whole capacity long (same results, 0.86 s
         # instead of 0.94 s over the 887 calls of five solves at 10,000 households).
-        persons = int((size[order] * usable).sum())
+        persons = int((size[order[a:b]] * usable[a:b]).sum())
+        limit = int(limits[slot[order[a]]])
         tables.append(
-            _group_table(profit, size, order, usable, max(0, min(limit, persons)), want_counts)
+            _group_table(profit, size, order[a:b], usable[a:b], min(limit, persons), want_counts)
         )
-    if not tables:
-        return 0.0, (np.zeros(len(profit), dtype=np.int64) if want_counts else None)
 
     # Combine the groups under the capacity: total[w] = max over splits of w.
     total = tables[0][0]
@@ -82,19 +98,46 @@ def pack(
     return value, counts
 
 
-def _usable(profit, size, count, items, limit):
-    """``items`` by size, best first (then by index), and the count of each no optimal
-    packing exceeds: of households of one size, at most ``limit // size`` go, and they are
-    the most profitable ones (equal sizes, so the better always replaces the worse). Cuts a
-    small pledge's items from hundreds of classes to a few dozen households. Items that may
-    not go at all are left out."""
-    order = items[np.lexsort((items, -profit[items], size[items]))]
+def _whole_greedy(profit, size, order, usable, slot, limits, capacity):
+    """The packing that takes items by profit per person, each as far as its group's limit and
+    the capacity still allow: the optimum of the fractional knapsack (the quotas' groups are
+    disjoint and all inside the capacity, so taking by profit per person is exact there). When
+    it takes only whole households it is the best packing too, and no table is needed: then
+    how many of each item of ``order`` it takes, else None. Where it splits one, the tables
+    are built: about half the exchange's repacks at 10,000 households need none."""
+    sizes = size[order].astype(np.int64)
+    by_density = np.lexsort((order, -profit[order] / sizes))
+    persons = usable[by_density].astype(np.int64) * sizes[by_density]
+    member = slot[order[by_density]]
+    taken = persons.copy()
+    for g in np.unique(member).tolist():
+        mine = np.flatnonzero(member == g)
+        taken[mine] = np.diff(np.minimum(np.cumsum(persons[mine]), limits[g]), prepend=0)
+    taken = np.diff(np.minimum(np.cumsum(taken), capacity), prepend=0)
+    if np.any(taken % sizes[by_density]):
+        return None
+    whole = np.empty(len(order), dtype=np.int64)
+    whole[by_density] = taken // sizes[by_density]
+    return whole
+
+
+def _usable(profit, size, count, items, slot, limits):
+    """``items`` by group (``slot``), then size, best first (then by index), and the count of
+    each no optimal packing exceeds: of households of one size, at most ``limit // size`` go
+    in a group of ``limit`` persons, and they are the most profitable ones (equal sizes, so
+    the better always replaces the worse). Cuts a small pledge's items from hundreds of
+    classes to a few dozen households. Items that may not go at all are left out."""
+    # Two stable sorts (by profit, then by group and size) instead of one over four keys: the
+    # second sorts small integers, in linear time, and the first only floats.
+    order = items[np.argsort(-profit[items], kind="stable")]
+    run = slot[order] * (int(size[order].max(initial=0)) + 1) + size[order]  # group, then size
+    by_run = np.argsort(run, kind="stable")
+    order, run = order[by_run], run[by_run]
     sizes = size[order]
     counts = count[order]
     before = np.cumsum(counts) - counts  # households of smaller sizes and better profit
-    first = np.searchsorted(sizes, sizes)  # where each size's run starts
-    before -= before[first]
-    usable = np.minimum(counts, np.maximum(0, limit // sizes - before))
+    before -= before[np.searchsorted(run, run)]  # from where each (group, size) run starts
+    usable = np.minimum(counts, np.maximum(0, limits[slot[order]] // sizes - before))
     kept = usable > 0
     return order[kept], usable[kept]
 

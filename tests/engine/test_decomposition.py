@@ -56,13 +56,29 @@ def brute_force_pack(k) -> float:
     return best
 
 
-@pytest.mark.parametrize("table_cells", [knapsack.SIZE_TABLE_CELLS, 0], ids=["by-size", "by-piece"])
+def no_greedy(*args):
+    return None
+
+
+@pytest.mark.parametrize(
+    "table_cells, greedy",
+    [
+        (knapsack.SIZE_TABLE_CELLS, knapsack._whole_greedy),
+        (knapsack.SIZE_TABLE_CELLS, no_greedy),
+        (0, no_greedy),
+    ],
+    ids=["greedy-first", "by-size", "by-piece"],
+)
 @settings(max_examples=400, deadline=None)
 @given(k=knapsacks())
-def test_pack_is_the_best_whole_packing_and_says_what_it_takes(table_cells, k):
-    # Both ways of adding a size's households to a table: all at once, and piece by piece
-    # (taken where the one-step table would be too large).
-    with patch.object(knapsack, "SIZE_TABLE_CELLS", table_cells):
+def test_pack_is_the_best_whole_packing_and_says_what_it_takes(table_cells, greedy, k):
+    # The greedy packing where it takes whole households, else the tables; and both ways of
+    # adding a size's households to a table: all at once, and piece by piece (taken where the
+    # one-step table would be too large).
+    with (
+        patch.object(knapsack, "SIZE_TABLE_CELLS", table_cells),
+        patch.object(knapsack, "_whole_greedy", greedy),
+    ):
         value, counts = pack(**k)
     assert value == pytest.approx(brute_force_pack(k), abs=1e-9)
     weight = counts * k["size"]
@@ -71,6 +87,25 @@ def test_pack_is_the_best_whole_packing_and_says_what_it_takes(table_cells, k):
     for g, limit in enumerate(k["group_limit"]):
         assert weight[k["group"] == g].sum() <= limit
     assert float(np.dot(counts, k["profit"])) == pytest.approx(value, abs=1e-9)
+
+
+def test_pack_takes_the_greedy_packing_only_where_it_holds_whole_households():
+    # By profit per person: the family of 3 (2.0 per person), then the pair (1.5), then the
+    # family of 4 (1.25). Capacity 5 takes 3 + 2 whole: the greedy packing is the best.
+    k = {
+        "profit": np.array([6.0, 3.0, 5.0]),
+        "size": np.array([3, 2, 4]),
+        "count": np.array([1, 1, 1]),
+        "group": np.array([-1, -1, -1]),
+        "group_limit": [],
+    }
+    groups = (np.array([0, 1, 2]), np.array([1, 1, 1]), np.zeros(3, dtype=np.int64))
+    assert knapsack._whole_greedy(k["profit"], k["size"], *groups, np.array([5]), 5).tolist() == [1, 1, 0]
+    assert pack(**k, capacity=5)[0] == 9.0
+    # Capacity 4: the greedy takes the family of 3 and half the pair, so the tables decide:
+    # the family of 3 alone (6.0) beats the family of 4 (5.0).
+    assert knapsack._whole_greedy(k["profit"], k["size"], *groups, np.array([4]), 4) is None
+    assert pack(**k, capacity=4)[0] == 6.0
 
 
 def _lp_prices(inst):
