@@ -33,7 +33,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .aggregate import AggregateModel
-from .highs import checked, is_optimal, make_lp, new_highs, release_freed_memory, set_time_left
+from .highs import (
+    PRIMAL_SIMPLEX,
+    checked,
+    is_optimal,
+    make_lp,
+    new_highs,
+    release_freed_memory,
+    set_time_left,
+)
 from .knapsack import pack
 
 # Rounds of column generation: a count, not a clock, so the result does not depend on the
@@ -50,7 +58,6 @@ KNAPSACK_GAIN = 1e-6
 # of every size fill them exactly as the LP does (no gain measured on any pledge above 44
 # places), and their tables cost 5-185 ms each at 40,000 households.
 KNAPSACK_PLACES = 1000
-PRIMAL_SIMPLEX = 4  # HiGHS's simplex_strategy value
 SMOOTHING = 0.5
 CONVERGED = 1e-7  # relative distance of the bound from the master's value
 
@@ -240,8 +247,7 @@ def improve_prices(
         if not is_optimal(h):
             break
         master_value = h.getInfo().objective_function_value
-        # New columns leave the basis primal feasible: the primal simplex re-solves in a few
-        # iterations where the default (dual) one takes hundreds.
+        # New columns leave the basis primal feasible (see ``PRIMAL_SIMPLEX``).
         h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
         rounds += 1
         duals = np.asarray(h.getSolution().row_dual)

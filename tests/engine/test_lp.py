@@ -11,17 +11,21 @@ from matching.engine import parse_instance
 from matching.engine.aggregate import build_aggregate
 from matching.engine.classes import build_classes
 from matching.engine.generator import generate_instance
-from matching.engine.highs import is_optimal, make_lp, new_highs
+from matching.engine.greedy import greedy
+from matching.engine.highs import DUAL_SIMPLEX, is_optimal, make_lp, new_highs
 from matching.engine.lp import SIFTED_FROM_COUNTS_PER_CLASS, best_per_class, solve_lp
-from matching.engine.model import prepare
+from matching.engine.model import feasibility_violations, prepare
 from matching.engine.solver import (
     Margins,
     Reference,
+    assignment_value,
     dive_near_lp,
     dual_bound,
     full_vector,
     price_vector,
     row_activity,
+    solve_exact,
+    trivial_bound,
 )
 
 
@@ -89,6 +93,15 @@ def test_a_wide_program_of_narrow_classes_is_sifted_then_held_whole(monkeypatch)
     assert np.all((lp.x >= model.lower - 1e-9) & (lp.x <= model.upper + 1e-9))
 
 
+def test_the_sifted_lp_is_left_to_the_dual_simplex_for_the_dive():
+    # Its last rounds are re-solved by the primal simplex (few columns join); the dive then
+    # changes bounds, which the dual simplex re-solves from the same basis.
+    _, _, model = program()
+    lp = solve_lp(model, None)
+    assert lp.sifted and lp.rounds >= 2
+    assert lp.highs.getOptionValue("simplex_strategy")[1] == DUAL_SIMPLEX
+
+
 def test_the_whole_basis_restarts_highs_without_iterations():
     _, _, model = program()
     lp = solve_lp(model, None)
@@ -107,6 +120,55 @@ def test_no_time_no_lp():
     _, _, model = program(n=3000)
     lp = solve_lp(model, 1e-9)
     assert not lp.optimal and lp.status != "Optimal"
+
+
+def _cut_short_before_the_last_round(monkeypatch, model):
+    """The sifting's last run (the one that would have proven the optimum) gets no time."""
+    rounds = solve_lp(model, None).rounds
+    assert rounds >= 2
+    calls = []
+    set_time_left = lp_module.set_time_left
+
+    def cut_at_the_last(h, seconds):
+        calls.append(seconds)
+        if len(calls) == rounds:  # below ``set_time_left``'s floor: nothing can end in time
+            h.setOptionValue("time_limit", h.getRunTime() + 1e-6)
+        else:
+            set_time_left(h, seconds)
+
+    monkeypatch.setattr(lp_module, "set_time_left", cut_at_the_last)
+
+
+def test_an_lp_cut_short_keeps_its_last_round_whose_prices_still_bound(monkeypatch):
+    prep, classes, model = program()
+    _cut_short_before_the_last_round(monkeypatch, model)
+    lp = solve_lp(model, 1000.0)
+    assert not lp.optimal and lp.sifted
+    # The last round that ended: its optimum over the columns it held, feasible for the whole
+    # program.
+    activity = row_activity(model, lp.x)
+    assert np.all(activity <= model.row_upper + 1e-6)
+    assert np.all(activity >= model.row_lower - 1e-6)
+    assert np.all((lp.x >= model.lower - 1e-9) & (lp.x <= model.upper + 1e-9))
+    optimum = plain_lp_value(model)
+    assert 0 < float(model.cost @ lp.x) <= optimum + 1e-6
+    # Its prices still bound every solution (at or above the LP's optimum), and far more
+    # tightly than the trivial bound.
+    _, bound = dual_bound(model, price_vector(model, lp.row_dual))
+    assert optimum - 1e-6 <= bound < trivial_bound(prep)
+
+
+def test_without_an_lp_the_solve_takes_the_last_round_and_its_bound(monkeypatch):
+    prep, classes, model = program()
+    _cut_short_before_the_last_round(monkeypatch, model)
+    outcome = solve_exact(prep, 1000.0)
+    assert outcome.timed_out and outcome.log[-1]["status"] != "Optimal"
+    assert not feasibility_violations(prep.instance, outcome.assignment)
+    value = assignment_value(prep, outcome.assignment)
+    # Better than the greedy answer alone, and bounded by the round's prices, not trivially.
+    assert value > assignment_value(prep, greedy(prep))
+    assert outcome.bound == pytest.approx(outcome.log[-1]["lp_bound"])
+    assert value <= outcome.bound < trivial_bound(prep)
 
 
 def test_best_per_class_keeps_the_highest_scores_of_each_class():
