@@ -51,6 +51,15 @@ SIFTED_FROM_COUNTS_PER_CLASS = 20
 # whole, 0.5 s so; at 40,000 households, 477,696 counts: 5.7 s against 2.7 s). Below 100,000
 # the whole LP was as often faster (custom-weights 4: 0.38 s against 0.74 s).
 WIDENED_FROM_COUNTS = 100_000
+# Sifting rounds that add few columns (at most half as many as the program has rows) are
+# re-solved by the primal simplex, in about as many iterations as columns joined, where the dual
+# one re-solves with thousands however few joined (0.03-0.09 s against 0.22-0.29 s per round on
+# quota-lattice 13 of the fourth outside set and many-pledges 30 of the second, 10,000
+# households); only on programs of this many count columns or more, whose LP takes a large
+# share of a short limit. Below it the primal's optimum, another vertex than the dual's, was a
+# worse start for the dive as often as not, and the time saved too little to make up for it:
+# 72-76 of 104 outside instances met the targets at 3 s with it everywhere, 75-80 without.
+PRIMAL_FROM_COUNTS = 100_000
 FIRST_COUNTS_PER_CLASS = 3
 ADDED_PER_CLASS = 5  # per round, the most profitable of each class's columns outside
 PRICING_TOLERANCE = 1e-7  # HiGHS's own dual feasibility tolerance
@@ -154,12 +163,9 @@ def _sifted(model: AggregateModel, seconds: float | None) -> LpSolution:
         working = np.concatenate([working, joining])
         new = _columns_of(model, joining)
         checked(h.addCols(len(joining), *new), "the LP's new columns")
-        # The last rounds add a few hundred columns: the primal simplex takes about as many
-        # iterations, where the dual one would re-solve with thousands (0.03-0.09 s against
-        # 0.22-0.29 s per round on quota-lattice 13 of the fourth outside set and many-pledges
-        # 30 of the second). Early rounds add more columns than there are rows: there the dual
-        # simplex is faster (0.25 s against 0.5 s).
-        few = len(joining) <= model.n_rows // 2
+        # The early rounds add more columns than there are rows: there the dual simplex is
+        # faster (0.25 s against 0.5 s); the last ones a few hundred (``PRIMAL_FROM_COUNTS``).
+        few = len(joining) <= model.n_rows // 2 and ny >= PRIMAL_FROM_COUNTS
         h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX if few else DUAL_SIMPLEX)
         rounds += 1
         if seconds is not None:

@@ -93,12 +93,16 @@ def test_a_wide_program_of_narrow_classes_is_sifted_then_held_whole(monkeypatch)
     assert np.all((lp.x >= model.lower - 1e-9) & (lp.x <= model.upper + 1e-9))
 
 
-def test_the_sifted_lp_is_left_to_the_dual_simplex_for_the_dive():
-    # Its last rounds are re-solved by the primal simplex (few columns join); the dive then
-    # changes bounds, which the dual simplex re-solves from the same basis.
+@pytest.mark.parametrize("primal_from", [0, lp_module.PRIMAL_FROM_COUNTS])
+def test_the_sifted_lp_is_left_to_the_dual_simplex_for_the_dive(monkeypatch, primal_from):
+    # Its last rounds may be re-solved by the primal simplex (few columns join; here on
+    # every program, or only on wide ones), to the same optimum; the dive then changes bounds,
+    # which the dual simplex re-solves from the same basis.
+    monkeypatch.setattr(lp_module, "PRIMAL_FROM_COUNTS", primal_from)
     _, _, model = program()
     lp = solve_lp(model, None)
-    assert lp.sifted and lp.rounds >= 2
+    assert lp.optimal and lp.sifted and lp.rounds >= 2
+    assert float(model.cost @ lp.x) == pytest.approx(plain_lp_value(model), rel=1e-9)
     assert lp.highs.getOptionValue("simplex_strategy")[1] == DUAL_SIMPLEX
 
 
