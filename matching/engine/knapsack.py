@@ -5,7 +5,9 @@ them may go; the pledge holds at most ``capacity`` persons, and the items of eac
 state at most that state's quota. Dynamic programming over persons is exact and fast because
 pledges hold at most a few thousand persons: one array per quota group (``best[w]`` = the
 best profit of at most ``w`` persons), items added by binary splitting of their
-multiplicity, the groups then combined under the capacity.
+multiplicity, the groups then combined under the capacity. Before any table, the fractional
+knapsack's optimum (by profit per person) is tried: where it takes only whole households it is
+the best packing, and no table is needed (about half the exchange's packs).
 """
 
 from __future__ import annotations
@@ -128,9 +130,11 @@ def _usable(profit, size, count, items, slot, limits):
     the better always replaces the worse). Cuts a small pledge's items from hundreds of
     classes to a few dozen households. Items that may not go at all are left out."""
     # Two stable sorts (by profit, then by group and size) instead of one over four keys: the
-    # second sorts small integers, in linear time, and the first only floats.
+    # second sorts small integers (NumPy's radix sort where they fit in 16 bits).
     order = items[np.argsort(-profit[items], kind="stable")]
     run = slot[order] * (int(size[order].max(initial=0)) + 1) + size[order]  # group, then size
+    if run.max(initial=0) < 1 << 16:
+        run = run.astype(np.uint16)
     by_run = np.argsort(run, kind="stable")
     order, run = order[by_run], run[by_run]
     sizes = size[order]

@@ -75,8 +75,7 @@ class LpSolution:
     status: str  # HiGHS's, of the last run
     optimal: bool
     # Every column's value (0 for those never taken in), and the row prices. When not optimal:
-    # a sifted LP's last round that ended (optimal over the columns it held, so a feasible
-    # point, whose prices still give a valid bound), or zeros when none did.
+    # those of a sifted LP's last round that ended (``round_kept``), or zeros.
     x: np.ndarray
     row_dual: np.ndarray
     columns: int  # count columns the LP was solved over
@@ -85,6 +84,9 @@ class LpSolution:
     sifted: bool
     working: np.ndarray  # the columns HiGHS holds, in its order
     highs_basis: highspy.HighsBasis | None  # its optimal basis (of ``working``)
+    # Cut short by the time limit after a sifting round had ended: ``x`` is that round's
+    # optimum over the columns it held (a feasible point), and its prices still give a bound.
+    round_kept: bool = False
     column_status: np.ndarray | None = None  # built on first use by :meth:`status_codes`
 
     def status_codes(self) -> np.ndarray:
@@ -163,18 +165,20 @@ def _sifted(model: AggregateModel, seconds: float | None) -> LpSolution:
         working = np.concatenate([working, joining])
         new = _columns_of(model, joining)
         checked(h.addCols(len(joining), *new), "the LP's new columns")
-        # The early rounds add more columns than there are rows: there the dual simplex is
-        # faster (0.25 s against 0.5 s); the last ones a few hundred (``PRIMAL_FROM_COUNTS``).
+        # The last rounds add a few hundred columns (``PRIMAL_FROM_COUNTS``); the early ones
+        # more than the program has rows, which the dual simplex re-solves faster (0.25 s
+        # against 0.5 s on quota-lattice 13).
         few = len(joining) <= model.n_rows // 2 and ny >= PRIMAL_FROM_COUNTS
         h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX if few else DUAL_SIMPLEX)
         rounds += 1
         if seconds is not None:
             set_time_left(h, seconds - (time.perf_counter() - started))
-    h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)  # the dive re-solves with new bounds
+    h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)  # HiGHS's default, for any re-solve
     lp = _solution(model, h, working, int(np.count_nonzero(held)), rounds, sifted=True)
     if not lp.optimal and last is not None:  # cut short by the time limit
         columns, values, lp.row_dual = last
         lp.x[columns] = values
+        lp.round_kept = True
     return lp
 
 

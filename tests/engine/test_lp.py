@@ -3,6 +3,7 @@ optimum, and margin programs brought back to fit the time left."""
 
 import math
 
+import highspy
 import numpy as np
 import pytest
 
@@ -12,13 +13,15 @@ from matching.engine.aggregate import build_aggregate
 from matching.engine.classes import build_classes
 from matching.engine.generator import generate_instance
 from matching.engine.greedy import greedy
-from matching.engine.highs import DUAL_SIMPLEX, is_optimal, make_lp, new_highs
+from matching.engine.highs import DUAL_SIMPLEX, PRIMAL_SIMPLEX, is_optimal, make_lp, new_highs
 from matching.engine.lp import SIFTED_FROM_COUNTS_PER_CLASS, best_per_class, solve_lp
 from matching.engine.model import feasibility_violations, prepare
 from matching.engine.solver import (
     Margins,
     Reference,
+    assignment_from_counts,
     assignment_value,
+    counts_of,
     dive_near_lp,
     dual_bound,
     full_vector,
@@ -83,6 +86,7 @@ def test_a_wide_program_of_narrow_classes_is_sifted_then_held_whole(monkeypatch)
     model = build_aggregate(inst, build_classes(prepare(inst)))
     assert model.n_y <= SIFTED_FROM_COUNTS_PER_CLASS * len(model.classes)
     monkeypatch.setattr(lp_module, "WIDENED_FROM_COUNTS", model.n_y)
+    monkeypatch.setattr(lp_module, "PRIMAL_FROM_COUNTS", 0)  # its last round by the primal
     lp = solve_lp(model, None)
     assert lp.optimal and not lp.sifted and lp.rounds >= 1 and lp.columns == model.n_y
     assert lp.highs.getNumCol() == len(model.cost)
@@ -93,17 +97,36 @@ def test_a_wide_program_of_narrow_classes_is_sifted_then_held_whole(monkeypatch)
     assert np.all((lp.x >= model.lower - 1e-9) & (lp.x <= model.upper + 1e-9))
 
 
-@pytest.mark.parametrize("primal_from", [0, lp_module.PRIMAL_FROM_COUNTS])
-def test_the_sifted_lp_is_left_to_the_dual_simplex_for_the_dive(monkeypatch, primal_from):
-    # Its last rounds may be re-solved by the primal simplex (few columns join; here on
-    # every program, or only on wide ones), to the same optimum; the dive then changes bounds,
-    # which the dual simplex re-solves from the same basis.
+def _recording_strategies(monkeypatch) -> list[int]:
+    """The ``simplex_strategy`` values set on any HiGHS from here on, in order."""
+    strategies = []
+
+    class Recording(highspy.Highs):
+        def setOptionValue(self, option, value):
+            if option == "simplex_strategy":
+                strategies.append(value)
+            return super().setOptionValue(option, value)
+
+    monkeypatch.setattr(highspy, "Highs", Recording)
+    return strategies
+
+
+@pytest.mark.parametrize("primal_from", [0, 10**9], ids=["primal-last-rounds", "dual-only"])
+def test_the_sifting_s_last_rounds_by_the_primal_simplex_reach_the_same_optimum(
+    monkeypatch, primal_from
+):
+    # Rounds that add few columns are re-solved by the primal simplex on programs of at least
+    # PRIMAL_FROM_COUNTS counts (here every program, or none); the optimum is the same, and
+    # HiGHS is left at its default (the dual simplex) for any later re-solve.
     monkeypatch.setattr(lp_module, "PRIMAL_FROM_COUNTS", primal_from)
+    strategies = _recording_strategies(monkeypatch)
     _, _, model = program()
     lp = solve_lp(model, None)
     assert lp.optimal and lp.sifted and lp.rounds >= 2
-    assert float(model.cost @ lp.x) == pytest.approx(plain_lp_value(model), rel=1e-9)
+    assert (PRIMAL_SIMPLEX in strategies) == (primal_from == 0)
+    assert strategies[-1] == DUAL_SIMPLEX
     assert lp.highs.getOptionValue("simplex_strategy")[1] == DUAL_SIMPLEX
+    assert float(model.cost @ lp.x) == pytest.approx(plain_lp_value(model), rel=1e-9)
 
 
 def test_the_whole_basis_restarts_highs_without_iterations():
@@ -169,8 +192,10 @@ def test_without_an_lp_the_solve_takes_the_last_round_and_its_bound(monkeypatch)
     assert outcome.timed_out and outcome.log[-1]["status"] != "Optimal"
     assert not feasibility_violations(prep.instance, outcome.assignment)
     value = assignment_value(prep, outcome.assignment)
-    # Better than the greedy answer alone, and bounded by the round's prices, not trivially.
-    assert value > assignment_value(prep, greedy(prep))
+    # Better than what the greedy answer gives (with the best households of each class for
+    # its counts), and bounded by the round's prices, not trivially.
+    greedy_counts = counts_of(model, classes, greedy(prep), len(prep.instance.households))
+    assert value > assignment_value(prep, assignment_from_counts(prep, model, classes, greedy_counts))
     assert outcome.bound == pytest.approx(outcome.log[-1]["lp_bound"])
     assert value <= outcome.bound < trivial_bound(prep)
 
