@@ -920,6 +920,40 @@ def _is_num(x):
             and math.isfinite(x))
 
 
+def _objects(instance, key, bad):
+    """The objects of the list ``instance[key]``, each with its place's name; reports a
+    missing list and anything in it that is not an object."""
+    items = instance.get(key)
+    if not isinstance(items, list):
+        bad(f"{key}: missing or not a list")
+        return
+    for i, obj in enumerate(items):
+        if isinstance(obj, dict):
+            yield obj, f"{key}[{i}]"
+        else:
+            bad(f"{key}[{i}]: not an object")
+
+
+def _fields_and_id(obj, where, required, known, seen, kind, bad):
+    """Report missing and unknown fields and a missing or repeated id; returns how to name
+    the object from here on (by its id once that is known to be good)."""
+    for f in required:
+        if f not in obj:
+            bad(f"{where}: missing field {f!r}")
+    for f in obj:
+        if f not in known:
+            bad(f"{where}: unknown field {f!r}")
+    oid = obj.get("id")
+    if not isinstance(oid, str) or not oid:
+        bad(f"{where}: id not a non-empty string")
+    elif oid in seen:
+        bad(f"{where}: duplicate id {oid}")
+    else:
+        seen.add(oid)
+        return f"{kind} {oid}"
+    return where
+
+
 def validate(instance):
     """Problems of an instance against the contract (empty list = ok)."""
     P = []
@@ -958,30 +992,9 @@ def validate(instance):
                 bad(f"weights.{k}: not a finite number")
             elif v < 0:
                 bad(f"weights.{k}: negative")
-    hs = instance.get("households")
-    if not isinstance(hs, list):
-        bad("households: missing or not a list")
-        hs = []
     seen = set()
-    for i, h in enumerate(hs):
-        where = f"households[{i}]"
-        if not isinstance(h, dict):
-            bad(f"{where}: not an object")
-            continue
-        for f in H_FIELDS:
-            if f not in h:
-                bad(f"{where}: missing field {f!r}")
-        for f in h:
-            if f not in H_FIELDS:
-                bad(f"{where}: unknown field {f!r}")
-        hid = h.get("id")
-        if not isinstance(hid, str) or not hid:
-            bad(f"{where}: id not a non-empty string")
-        elif hid in seen:
-            bad(f"{where}: duplicate id {hid}")
-        else:
-            seen.add(hid)
-            where = f"household {hid}"
+    for h, where in _objects(instance, "households", bad):
+        where = _fields_and_id(h, where, H_FIELDS, H_FIELDS, seen, "household", bad)
         if h.get("frontline_state") not in FRONTLINE:
             bad(f"{where}: frontline_state {h.get('frontline_state')!r} not one of {FRONTLINE}")
         size = h.get("size")
@@ -1006,30 +1019,9 @@ def validate(instance):
         wd = h.get("waiting_days")
         if not _is_int(wd) or wd < 0:
             bad(f"{where}: waiting_days {wd!r} not an integer >= 0")
-    ps = instance.get("pledges")
-    if not isinstance(ps, list):
-        bad("pledges: missing or not a list")
-        ps = []
     seenp = set()
-    for i, p in enumerate(ps):
-        where = f"pledges[{i}]"
-        if not isinstance(p, dict):
-            bad(f"{where}: not an object")
-            continue
-        for f in ("id", "state", "capacity"):
-            if f not in p:
-                bad(f"{where}: missing field {f!r}")
-        for f in p:
-            if f not in P_FIELDS:
-                bad(f"{where}: unknown field {f!r}")
-        pid = p.get("id")
-        if not isinstance(pid, str) or not pid:
-            bad(f"{where}: id not a non-empty string")
-        elif pid in seenp:
-            bad(f"{where}: duplicate id {pid}")
-        else:
-            seenp.add(pid)
-            where = f"pledge {pid}"
+    for p, where in _objects(instance, "pledges", bad):
+        where = _fields_and_id(p, where, ("id", "state", "capacity"), P_FIELDS, seenp, "pledge", bad)
         st = p.get("state")
         if not isinstance(st, str) or st not in ISO_3166:
             bad(f"{where}: state {st!r} not ISO 3166-1 alpha-2")
@@ -1072,10 +1064,9 @@ def validate(instance):
         for k in C_FIELDS:
             if k != "max_household_size" and k in c and c[k] is None:
                 bad(f"{where}: criteria.{k} is null (use [] or leave it out)")
-    if not hs:
-        bad("no households")
-    if not ps:
-        bad("no pledges")
+    for key in ("households", "pledges"):
+        if not isinstance(instance.get(key), list) or not instance[key]:
+            bad(f"no {key}")
     return P
 
 
