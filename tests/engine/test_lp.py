@@ -87,7 +87,9 @@ def test_a_wide_program_of_narrow_classes_is_sifted_then_held_whole(monkeypatch)
     assert model.n_y <= SIFTED_FROM_COUNTS_PER_CLASS * len(model.classes)
     monkeypatch.setattr(lp_module, "WIDENED_FROM_COUNTS", model.n_y)
     monkeypatch.setattr(lp_module, "PRIMAL_FROM_COUNTS", 0)  # its last round by the primal
+    strategies = _recording_strategies(monkeypatch)
     lp = solve_lp(model, None)
+    assert PRIMAL_SIMPLEX in strategies
     assert lp.optimal and not lp.sifted and lp.rounds >= 1 and lp.columns == model.n_y
     assert lp.highs.getNumCol() == len(model.cost)
     assert lp.highs.getInfo().simplex_iteration_count == 0
