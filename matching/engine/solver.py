@@ -960,21 +960,19 @@ def _without_lp(prep, model, classes, lp: LpSolution, log) -> Outcome:
     households with 3 s, quota-lattice 13 of the fourth outside set once had its LP cut short
     on a busy machine: the greedy answer was 19 % below the optimum; the counts of its first
     three or four rounds are 5.5 and 3.4 % below (its LP cut short at 1 and 1.4 s)."""
-    n_households = len(prep.instance.households)
     # One placement, not the better of both: past the deadline, each costs 0.1-0.2 s at 10,000
     # households, and a round's counts were far better than the greedy answer where measured.
+    bound = trivial_bound(prep)
     if lp.round_kept:
         y = rounded_down(lp.x[: model.n_y])
-    else:
-        y = counts_of(model, classes, greedy(prep), n_households)
-    best = assignment_from_counts(prep, model, classes, y)
-    best_value = assignment_value(prep, best)
-    bound = trivial_bound(prep)
-    log[-1].update(incumbent=best_value)
-    if lp.round_kept:
         _, priced = dual_bound(model, price_vector(model, lp.row_dual))
         bound = min(bound, priced)
         log[-1].update(lp_bound=priced)
+    else:
+        y = counts_of(model, classes, greedy(prep), len(prep.instance.households))
+    best = assignment_from_counts(prep, model, classes, y)
+    best_value = assignment_value(prep, best)
+    log[-1].update(incumbent=best_value)
     return Outcome(best, max(bound, best_value), timed_out=True, log=log)
 
 
