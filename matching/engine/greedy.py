@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .model import UNPLACED, Prepared, Room
+from .model import UNPLACED, Prepared, Room, household_arrays
 
 
 def priority_order(prep: Prepared) -> list[int]:
@@ -35,26 +35,35 @@ def greedy(prep: Prepared) -> list[int]:
     return assignment
 
 
-def fill(prep: Prepared, assignment: list[int], room: Room, order: Iterable[int]) -> None:
+def fill(
+    prep: Prepared, assignment: list[int], room: Room, order: Iterable[int], fitting=None
+) -> None:
     """Place each unplaced household of ``order`` in its best pledge that still has room.
 
-    ``room`` must already account for the households placed in ``assignment``.
+    ``room`` must already account for the households placed in ``assignment``; ``fitting``
+    is ``room.fitting(prep)`` when the caller has it already.
     Ties between pledges go to the one with more places left, then to the lower index.
     """
-    # Places only get fewer: a household with no room anywhere now never gets any.
-    candidate = room.fits_somewhere(prep)
+    # Places only get fewer: a pledge without room for a household now never has any, so
+    # each household looks only at the pledges that fit it now (after rounding most pledges
+    # are full: 10,000 households with 600 small pledges visited 3 million eligible pairs).
+    if fitting is None:
+        fitting = room.fitting(prep)
+    rows, columns = np.nonzero(fitting)  # by household, pledges ascending
+    values = household_arrays(prep).value[rows, columns].tolist()
+    starts = np.searchsorted(rows, np.arange(len(assignment) + 1)).tolist()
+    columns = columns.tolist()
     households = prep.instance.households
     capacity, quota = room.capacity, room.quota
     # Room.fits and the (value, places left, -index) key written out: this loop visits every
-    # eligible pledge of every household left out (1.8 million at 40,000 households with 140
-    # pledges, 2 s through the method calls and tuples).
+    # fitting pledge of every household left out.
     for i in order:
-        if assignment[i] != UNPLACED or not candidate[i]:
+        if assignment[i] != UNPLACED:
             continue
-        size, front, base = households[i].size, households[i].frontline_state, prep.base[i]
+        size, front = households[i].size, households[i].frontline_state
         best, best_value, best_left = UNPLACED, 0.0, 0
-        for j, bonus in zip(prep.eligible[i], prep.bonus[i], strict=True):
-            value = base + bonus
+        for k in range(starts[i], starts[i + 1]):
+            j, value = columns[k], values[k]
             left = capacity[j]
             if value <= 0 or size > left or (quota[j] and quota[j].get(front, 0) < size):
                 continue
@@ -70,8 +79,9 @@ def top_up(prep: Prepared, assignment: list[int], room: Room) -> None:
     """Place the unplaced households that still fit somewhere, the most valuable first (then by
     id), each in its best pledge with room: what rounding and repacking leave behind."""
     households = prep.instance.households
+    fitting = room.fitting(prep)
     order = sorted(
-        (int(i) for i in np.flatnonzero(room.fits_somewhere(prep)) if assignment[i] == UNPLACED),
+        (int(i) for i in np.flatnonzero(fitting.any(axis=1)) if assignment[i] == UNPLACED),
         key=lambda i: (-prep.base[i] - max(prep.bonus[i]), households[i].id),
     )
-    fill(prep, assignment, room, order)
+    fill(prep, assignment, room, order, fitting)

@@ -142,8 +142,9 @@ class Room:
         if self.quota[j]:
             self.quota[j][h.frontline_state] += h.size
 
-    def fits_somewhere(self, prep: Prepared) -> np.ndarray:
-        """Per household: whether some pledge whose criteria it meets has room for it now."""
+    def fitting(self, prep: Prepared) -> np.ndarray:
+        """Households x pledges: whether the household meets the pledge's criteria and the
+        pledge has room for it now (places, and its quota for the household's state)."""
         a = household_arrays(prep)
         limit = np.array(self.capacity, dtype=np.float64)[:, None].repeat(len(a.states), axis=1)
         for j, quota in enumerate(self.quota):
@@ -152,7 +153,7 @@ class Room:
                 for state, left in quota.items():
                     if state in a.states:
                         limit[j, a.states[state]] = min(self.capacity[j], left)
-        return (a.eligible & (a.size[:, None] <= limit[:, a.front].T)).any(axis=1)
+        return a.eligible & (a.size[:, None] <= limit[:, a.front].T)
 
 
 def feasibility_violations(instance: Instance, assignment: list[int]) -> list[str]:
