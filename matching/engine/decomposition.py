@@ -84,9 +84,11 @@ def pledge_columns(model: AggregateModel, n_pledges: int) -> list[PledgeColumns]
     y_starts = model.starts[: model.n_y]
     has_quota = np.diff(model.starts[: model.n_y + 1]) > 2
     quota_row_of = np.where(has_quota, model.index[np.where(has_quota, y_starts + 2, 0)], -1)
+    by_pledge = np.argsort(model.y_pledge, kind="stable")  # ascending within each pledge
+    edges = np.searchsorted(model.y_pledge[by_pledge], np.arange(n_pledges + 1))
     out = []
     for j in range(n_pledges):
-        columns = np.flatnonzero(model.y_pledge == j)
+        columns = by_pledge[edges[j] : edges[j + 1]]
         rows = quota_row_of[columns]
         found, first = np.unique(rows[rows >= 0], return_index=True)
         quota_rows = [int(r) for r in found[np.argsort(first, kind="stable")]]  # as first met
