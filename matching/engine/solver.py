@@ -259,7 +259,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     if late:  # no knapsack pledges, the LP's bound alone; no search beside (below)
         tight = Tightened(math.inf, prices[: model.n_rows].copy(), [], {})
     else:
-        tight = knapsack_bound(model, pledges, prices)
+        tight = knapsack_bound(model, pledges, prices, deadline)
     generation = None
 
     # Whether HiGHS may restart a program after its root (``RESTARTS_FROM``).

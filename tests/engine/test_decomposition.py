@@ -3,6 +3,7 @@ restricted around it."""
 
 import itertools
 import math
+import time
 from unittest.mock import patch
 
 import numpy as np
@@ -136,9 +137,9 @@ def test_a_pledge_of_ten_holds_two_families_of_four_not_two_and_a_half():
     assert solve(inst).objective == pytest.approx(8.0)
 
 
-def test_the_knapsack_bound_is_below_the_lp_where_sizes_do_not_fit():
-    # Families of 3 and 4 and a pledge of 10 with a quota of 7 for GR: the LP takes 7/4 of
-    # valuable GR families, while whole families fit 3 + 4 = 7 only with the less valuable one.
+def _sizes_that_do_not_fit():
+    """Families of 3 and 4 and a pledge of 10 with a quota of 7 for GR: the LP takes 7/4 of
+    valuable GR families, while whole families fit 3 + 4 = 7 only with the less valuable one."""
     households = [
         household(
             "H-1", size=4, cultural_ties=["DE"], composition="family_with_children"
@@ -147,7 +148,11 @@ def test_the_knapsack_bound_is_below_the_lp_where_sizes_do_not_fit():
         household("H-3", size=3, composition="family_with_children"),
         household("H-4", size=3, frontline_state="IT", composition="family_with_children"),
     ]
-    inst = parse_instance(instance(households, [pledge("P-1", capacity=10, quotas={"GR": 7, "IT": 3})]))
+    return parse_instance(instance(households, [pledge("P-1", capacity=10, quotas={"GR": 7, "IT": 3})]))
+
+
+def test_the_knapsack_bound_is_below_the_lp_where_sizes_do_not_fit():
+    inst = _sizes_that_do_not_fit()
     model, prices, basis = _lp_prices(inst)
     _, lp_bound = dual_bound(model, prices)
     pledges = pledge_columns(model, len(inst.pledges))
@@ -160,6 +165,19 @@ def test_the_knapsack_bound_is_below_the_lp_where_sizes_do_not_fit():
     assert optimum == pytest.approx(16.0)  # H-2, H-3 and H-4: 10 + 3 + 3
     assert improved.bound == pytest.approx(optimum)
 
+
+
+def test_past_its_deadline_the_knapsack_bound_keeps_the_lp_terms():
+    # The instance above, whose knapsack lowers the bound: past the deadline no pledge is
+    # priced as a knapsack, and the bound is the LP's (still above the optimum).
+    inst = _sizes_that_do_not_fit()
+    model, prices, _ = _lp_prices(inst)
+    _, lp_bound = dual_bound(model, prices)
+    pledges = pledge_columns(model, len(inst.pledges))
+    late = knapsack_bound(model, pledges, prices, deadline=time.perf_counter() - 1.0)
+    assert late.knapsack_pledges == []
+    assert late.bound == pytest.approx(lp_bound)
+    assert knapsack_bound(model, pledges, prices).bound < late.bound - 1.0
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shaped_instances())
