@@ -46,14 +46,33 @@ def household_arrays(prep: Prepared) -> HouseholdArrays:
     if prep.arrays is None:
         households = prep.instance.households
         states = {s: k for k, s in enumerate(sorted({h.frontline_state for h in households}))}
-        eligible = np.zeros((len(households), len(prep.instance.pledges)), dtype=bool)
-        lengths = np.fromiter(map(len, prep.eligible), np.int64, len(households))
-        rows = np.repeat(np.arange(len(households)), lengths)
-        columns = np.fromiter(chain.from_iterable(prep.eligible), np.int64, len(rows))
-        eligible[rows, columns] = True
-        value = np.zeros(eligible.shape)
-        bonus = np.fromiter(chain.from_iterable(prep.bonus), np.float64, len(rows))
-        value[rows, columns] = np.repeat(np.asarray(prep.base, dtype=np.float64), lengths) + bonus
+        # Households with the same eligible pledges share one tuple of them
+        # (:func:`.eligibility.eligible_pledges`): one row is built per tuple, then spread
+        # (10,000 households with 600 pledges: 3 million pairs read one by one before).
+        row_of: dict[int, int] = {}
+        rows: list[tuple[int, ...]] = []
+        which = np.empty(len(households), dtype=np.int64)
+        for i, pledges in enumerate(prep.eligible):
+            k = row_of.get(id(pledges))
+            if k is None:
+                k = row_of[id(pledges)] = len(rows)
+                rows.append(pledges)
+            which[i] = k
+        lengths = np.fromiter(map(len, rows), np.int64, len(rows))
+        distinct = np.zeros((len(rows), len(prep.instance.pledges)), dtype=bool)
+        distinct[
+            np.repeat(np.arange(len(rows)), lengths),
+            np.fromiter(chain.from_iterable(rows), np.int64, int(lengths.sum())),
+        ] = True
+        eligible = distinct[which]
+        value = np.where(eligible, np.asarray(prep.base, dtype=np.float64)[:, None], 0.0)
+        tied = [i for i, h in enumerate(households) if h.family_ties or h.cultural_ties]
+        lengths = np.fromiter((len(prep.eligible[i]) for i in tied), np.int64, len(tied))
+        pairs = int(lengths.sum())  # only households with ties have a bonus
+        value[
+            np.repeat(np.asarray(tied, dtype=np.int64), lengths),
+            np.fromiter(chain.from_iterable(prep.eligible[i] for i in tied), np.int64, pairs),
+        ] += np.fromiter(chain.from_iterable(prep.bonus[i] for i in tied), np.float64, pairs)
         prep.arrays = HouseholdArrays(
             size=np.array([h.size for h in households], dtype=np.int64),
             front=np.array([states[h.frontline_state] for h in households], dtype=np.int64),
