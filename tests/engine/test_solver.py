@@ -384,6 +384,38 @@ def test_an_lp_that_ends_past_the_deadline_still_gives_a_feasible_placement(monk
     assert outcome.bound >= placed > 0
 
 
+@pytest.mark.parametrize("seconds_per_pair", [0.0, 1e-2])
+def test_the_lp_leaves_time_to_turn_its_counts_into_households(monkeypatch, seconds_per_pair):
+    # Beyond the reserve, the LP gets less time where many eligible (household, pledge) pairs
+    # make the turning of counts into households long (600 pledges: the solve ran past the
+    # limit); where they are few it gets all the time left.
+    import time as clock
+
+    from matching.engine import solver as solver_module
+    from matching.engine.model import prepare
+
+    monkeypatch.setattr(solver_module, "CONVERSION_SECONDS_PER_PAIR", seconds_per_pair)
+    real, given = solver_module.solve_lp, []
+
+    def spy(model, seconds):
+        given.append((clock.perf_counter(), seconds))
+        return real(model, seconds)
+
+    monkeypatch.setattr(solver_module, "solve_lp", spy)
+    inst = parse_instance(generate_instance(300, seed=2, shape="small-pledges"))
+    prep = prepare(inst)
+    pairs = sum(map(len, prep.eligible))
+    limit, started = 20.0, clock.perf_counter()
+    outcome = solver_module.solve_exact(prep, time_limit=limit, started=started)
+    [(called, seconds)] = given
+    left = started + limit - 2.0 - called  # the reserve: a tenth of the limit
+    charged = max(0.0, seconds_per_pair * pairs - 2.0)
+    assert seconds == pytest.approx(left - charged, abs=0.05)
+    if seconds_per_pair:  # thousands of pairs at 10 ms: the LP is to stop at once
+        assert charged > limit and seconds < 0
+    assert not feasibility_violations(inst, outcome.assignment)
+
+
 @pytest.mark.parametrize("sifted", [False, True])
 def test_the_disagreement_program_follows_the_rounding_cuts_where_they_started_after_the_lp(
     monkeypatch, sifted
