@@ -69,6 +69,29 @@ def test_sifting_reaches_the_optimum_of_the_whole_lp(seed):
     assert np.all(reduced[: model.n_y][at_zero] <= 1e-6)
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_sifting_lets_go_of_the_columns_that_came_to_nothing_and_reaches_the_same_optimum(
+    monkeypatch, seed
+):
+    _, _, model = program(seed=seed)
+    monkeypatch.setattr(lp_module, "KEPT_PER_CLASS", 10**9)  # nothing let go
+    kept_all = solve_lp(model, None)
+    monkeypatch.setattr(lp_module, "KEPT_PER_CLASS", 1)  # most of what comes to nothing
+    let_go = solve_lp(model, None)
+    assert kept_all.optimal and let_go.optimal and let_go.sifted
+    assert let_go.columns < kept_all.columns  # fewer counts held at the end
+    value = float(model.cost @ let_go.x)
+    assert value == pytest.approx(plain_lp_value(model), rel=1e-9)
+    assert value == pytest.approx(float(model.cost @ kept_all.x), rel=1e-9)
+    # HiGHS holds what ``working`` says, and the basis handed on is of those columns.
+    assert let_go.highs.getNumCol() == len(let_go.working)
+    counts, basis = let_go.held()
+    assert len(counts) == let_go.columns and np.all(counts < model.n_y)
+    assert len(basis.col_status) == let_go.columns + (len(model.cost) - model.n_y)
+    reduced, bound = dual_bound(model, price_vector(model, let_go.row_dual))
+    assert bound == pytest.approx(value, rel=1e-7)
+
+
 def test_a_narrow_program_is_solved_whole():
     inst = parse_instance(generate_instance(800, seed=1, shape="standard"))
     model = build_aggregate(inst, build_classes(prepare(inst)))
