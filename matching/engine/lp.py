@@ -62,17 +62,19 @@ WIDENED_FROM_COUNTS = 100_000
 PRIMAL_FROM_COUNTS = 100_000
 FIRST_COUNTS_PER_CLASS = 3
 ADDED_PER_CLASS = 5  # per round, the most profitable of each class's columns outside
-# Before each round the columns held that have come to nothing are let go: nonbasic at zero,
-# and not among this many of their class's best by reduced profit; only after a round that
-# raised the LP's value, so the rounds still end (the value takes finitely many values, one
-# per basis: after its last rise, nothing is let go). Every re-solve pays for every column
-# held, and a program of many pledges takes many rounds: at 40,000 households with 600 pledges
-# (3 million counts) the held columns grew to 700,000 and the rounds to 4-7 s each, 57 s in
-# all; with them let go, 56,870 columns held at the end and 13.7 s (300 pledges: 14.3 s
-# against 7.0 s; 10,000 households with 300 and 600 pledges: 1.6 and 1.8 s against 1.2 and
-# 1.3 s). Where the rounds are few it saves nothing and may cost a round: many-pledges 9 and
-# 30 of the first two outside sets, 0.70-0.88 s against 0.70-1.11 s (three runs each).
-# The same optimum, often at another vertex.
+# Once the LP holds this many counts, before each round that follows a rise of its value, the
+# counts held that have come to nothing are let go: nonbasic at zero, and not among the
+# ``KEPT_PER_CLASS`` of their class with the highest reduced profit. They may join again like
+# any other; the value takes finitely many values (one per basis), so after its last rise
+# nothing is let go and the rounds still end. Every re-solve pays for every column held, and
+# a program of hundreds of pledges takes many rounds: at 40,000 households with 600 pledges
+# (3 million counts) the held counts grew to 700,000 and the rounds to 4-7 s each, 57 s in all;
+# with them let go, 15.5 s (300 pledges: 7.7 s against 14.3 s). Below this the rounds are few
+# and cheap, and letting go only moved the LP to another optimal vertex: a worse start for the
+# dive on most instances where tried (at 10,000 households and 3 s, many-pledges 30 of the
+# second outside set 0.21 % below its optimum against 0.08 %, tight-quotas 24 0.043 % against
+# 0.000 %). No instance of the 104 outside files at 10,000 households holds that many.
+LET_GO_FROM = 150_000
 KEPT_PER_CLASS = 5
 PRICING_TOLERANCE = 1e-7  # HiGHS's own dual feasibility tolerance
 
@@ -174,7 +176,8 @@ def _sifted(model: AggregateModel, seconds: float | None) -> LpSolution:
         if len(outside) == 0:
             break
         reached = h.getInfo().objective_function_value
-        if reached > value + 1e-9 * max(1.0, abs(reached)):  # see ``KEPT_PER_CLASS``
+        rose = reached > value + 1e-9 * max(1.0, abs(reached))
+        if rose and np.count_nonzero(held) >= LET_GO_FROM:
             working = _let_go(model, h, working, held, np.asarray(solution.col_value), profit)
         value = reached
         joining = np.sort(best_per_class(model, outside, profit[outside], ADDED_PER_CLASS))
@@ -201,7 +204,7 @@ def _sifted(model: AggregateModel, seconds: float | None) -> LpSolution:
 
 def _let_go(model, h, working, held, x, profit) -> np.ndarray:
     """Take out of ``h`` the count columns it holds that have come to nothing (see
-    ``KEPT_PER_CLASS``), no longer ``held``; the columns ``h`` holds after, in its order.
+    ``LET_GO_FROM``), no longer ``held``; the columns ``h`` holds after, in its order.
     Nonbasic by the basis, not by a reduced profit below zero: where the LP is degenerate
     many nonbasic columns have none (at 10,000 households with 600 pledges, 11,000-21,000
     of them beside 2,300 basic ones)."""

@@ -74,8 +74,9 @@ def test_sifting_lets_go_of_the_columns_that_came_to_nothing_and_reaches_the_sam
     monkeypatch, seed
 ):
     _, _, model = program(seed=seed)
-    monkeypatch.setattr(lp_module, "KEPT_PER_CLASS", 10**9)  # nothing let go
+    monkeypatch.setattr(lp_module, "LET_GO_FROM", 10**9)  # nothing let go
     kept_all = solve_lp(model, None)
+    monkeypatch.setattr(lp_module, "LET_GO_FROM", 0)  # from the first round on
     monkeypatch.setattr(lp_module, "KEPT_PER_CLASS", 1)  # most of what comes to nothing
     let_go = solve_lp(model, None)
     assert kept_all.optimal and let_go.optimal and let_go.sifted
