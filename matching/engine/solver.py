@@ -135,12 +135,13 @@ DIVE_ROUNDS_SIFTED = 3
 # this share. Where the LP ends early the dive ends before this anyway (tight-quotas 24 and 31:
 # at 1.0-1.2 s, half the time left at 1.6 s).
 DIVE_SHARE = 0.5
-# Turning counts into households and topping them up (:func:`assignment_from_counts`) takes
-# 0.15-0.35 microseconds per eligible (household, pledge) pair on our machine. Where that is
-# more than the reserve, the LP stops earlier by the difference: at 10,000 households with
+# What must follow the LP even with no time left (the knapsack bound's setup, turning counts
+# into households and topping them up, the result) takes 0.28-0.44 microseconds per eligible
+# (household, pledge) pair on our machine (six instances, 0.2-6.2 million pairs). Where that
+# is more than the reserve, the LP stops earlier by the difference: at 10,000 households with
 # 600 pledges of 1-12 places (2.7 million pairs) and 3 s, the LP ended at 2.3-2.7 s and the
-# solve at 3.4-3.9 s.
-CONVERSION_SECONDS_PER_PAIR = 3e-7
+# command at 3.4-3.9 s.
+CONVERSION_SECONDS_PER_PAIR = 4e-7
 EXCHANGE_PASSES = 3
 # Pledges of at most this many places take households from others; larger ones only while
 # they have places left (:func:`.repack.exchange`).
