@@ -70,10 +70,11 @@ ADDED_PER_CLASS = 5  # per round, the most profitable of each class's columns ou
 # a program of hundreds of pledges takes many rounds: at 40,000 households with 600 pledges
 # (3 million counts) the held counts grew to 700,000 and the rounds to 4-7 s each, 57 s in all;
 # with them let go, 15.5 s (300 pledges: 7.7 s against 14.3 s). Below this the rounds are few
-# and cheap, and letting go only moved the LP to another optimal vertex: a worse start for the
-# dive on most instances where tried (at 10,000 households and 3 s, many-pledges 30 of the
-# second outside set 0.21 % below its optimum against 0.08 %, tight-quotas 24 0.043 % against
-# 0.000 %). No instance of the 104 outside files at 10,000 households holds that many.
+# and cheap, and letting go only moved the LP to another optimal vertex, a worse start for the
+# dive on the widest instances at 10,000 households and 3 s: many-pledges 2, 9, 30, 51 and 65
+# of the outside sets 0.097-0.24 % below their optima against 0.066-0.13 %, tight-quotas 24
+# 0.043 % against 0.000 % (the sweep's count, 88 of 104 against 87, moved within its noise).
+# No instance of the 104 outside files at 10,000 households holds that many.
 LET_GO_FROM = 150_000
 KEPT_PER_CLASS = 5
 PRICING_TOLERANCE = 1e-7  # HiGHS's own dual feasibility tolerance

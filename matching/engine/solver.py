@@ -139,8 +139,8 @@ DIVE_SHARE = 0.5
 # into households and topping them up, the result) takes 0.28-0.44 microseconds per eligible
 # (household, pledge) pair on our machine (six instances, 0.2-6.2 million pairs). Where that
 # is more than the reserve, the LP stops earlier by the difference: at 10,000 households with
-# 600 pledges of 1-12 places (2.7 million pairs) and 3 s, the LP ended at 2.3-2.7 s and the
-# command at 3.4-3.9 s.
+# 600 pledges of 1-12 places (2.7 million pairs) and 3 s, the LP ended at 2.3-2.7 s, the solve
+# at 3.4-3.9 s and the command at 3.4-3.7 s; with this, the command at 2.5-2.6 s.
 CONVERSION_SECONDS_PER_PAIR = 4e-7
 EXCHANGE_PASSES = 3
 # Pledges of at most this many places take households from others; larger ones only while
@@ -272,6 +272,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         tight = Tightened(math.inf, prices[: model.n_rows].copy(), [], {})
     else:
         tight = knapsack_bound(model, pledges, prices, deadline)
+        # Cut short by the deadline, its choice of pledges says nothing: late all the same.
+        late = remaining() <= 0
     generation = None
 
     # Whether HiGHS may restart a program after its root (``RESTARTS_FROM``).
@@ -285,7 +287,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # (``CUT_SEARCH_COLUMNS_PER_SECOND``), the cut search runs there with its own margin programs
     # around ``D'``; like the master search, it is read only when the time runs out. Which of
     # the two depends on the limit the caller gave, never on the time left, unless the LP
-    # itself ended past the deadline: then neither starts.
+    # itself (or the knapsack bound after it) ended past the deadline: then neither starts.
     offered = Offered()  # what the cut search is given by the main search
     cut_search, cut_runs = None, []
     root = None

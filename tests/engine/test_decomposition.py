@@ -166,7 +166,6 @@ def test_the_knapsack_bound_is_below_the_lp_where_sizes_do_not_fit():
     assert improved.bound == pytest.approx(optimum)
 
 
-
 def test_past_its_deadline_the_knapsack_bound_keeps_the_lp_terms():
     # The instance above, whose knapsack lowers the bound: past the deadline no pledge is
     # priced as a knapsack, and the bound is the LP's (still above the optimum).
@@ -177,7 +176,9 @@ def test_past_its_deadline_the_knapsack_bound_keeps_the_lp_terms():
     late = knapsack_bound(model, pledges, prices, deadline=time.perf_counter() - 1.0)
     assert late.knapsack_pledges == []
     assert late.bound == pytest.approx(lp_bound)
+    assert late.bound >= exhaustive_optimum(inst) + 1.0
     assert knapsack_bound(model, pledges, prices).bound < late.bound - 1.0
+
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shaped_instances())

@@ -89,6 +89,12 @@ def test_sifting_lets_go_of_the_columns_that_came_to_nothing_and_reaches_the_sam
     counts, basis = let_go.held()
     assert len(counts) == let_go.columns and np.all(counts < model.n_y)
     assert len(basis.col_status) == let_go.columns + (len(model.cost) - model.n_y)
+    again = new_highs(presolve="off")  # that basis is optimal there: no iteration
+    again.passModel(make_lp(**model.with_counts(counts)[0].arrays()))
+    again.setBasis(basis)
+    again.run()
+    assert is_optimal(again) and again.getInfo().simplex_iteration_count == 0
+    assert again.getInfo().objective_function_value == pytest.approx(value, rel=1e-9)
     reduced, bound = dual_bound(model, price_vector(model, let_go.row_dual))
     assert bound == pytest.approx(value, rel=1e-7)
 

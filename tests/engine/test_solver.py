@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from matching.engine import parse_instance, solve, solve_greedy
 from matching.engine.eligibility import is_eligible
 from matching.engine.generator import generate_instance
-from matching.engine.model import feasibility_violations
+from matching.engine.greedy import greedy, priority_order, top_up
+from matching.engine.model import UNPLACED, Room, feasibility_violations, household_arrays, prepare
 from matching.engine.result import objective_of
 from matching.engine.scoring import value
 
@@ -139,6 +140,64 @@ def test_engine_is_optimal_feasible_and_never_below_greedy(inst):
     assert not feasibility_violations(inst, assignment_indices(inst, greedy))
     assert result.objective == objective_of(inst, result.assignments)
 
+
+
+def _filled_by_hand(prep, assignment, room, order):
+    """The greedy filling written plainly: each unplaced household of ``order`` to the eligible
+    pledge with room where it is worth most, then with most places left, then the first."""
+    for i in order:
+        if assignment[i] != UNPLACED:
+            continue
+        choices = [
+            (prep.base[i] + bonus, room.capacity[j], -j)
+            for j, bonus in zip(prep.eligible[i], prep.bonus[i], strict=True)
+            if prep.base[i] + bonus > 0 and room.fits(i, j)
+        ]
+        if choices:
+            j = -max(choices)[2]
+            assignment[i] = j
+            room.take(i, j)
+    return assignment
+
+
+@pytest.mark.parametrize("shape, seed", [("standard", 1), ("small-pledges", 3), ("large-families", 2)])
+def test_filling_places_every_household_as_the_plain_greedy_does(shape, seed):
+    # It looks only at the pledges that fit each household when filling starts (places only
+    # get fewer), from the household arrays: the same placements as the plain loop, from an
+    # empty room (the greedy baseline) and topping up a placement with holes.
+    prep = prepare(parse_instance(generate_instance(600, seed=seed, shape=shape)))
+    first = greedy(prep)
+    n = len(first)
+    assert first == _filled_by_hand(prep, [UNPLACED] * n, Room(prep.instance), priority_order(prep))
+    holes = [j if i % 3 else UNPLACED for i, j in enumerate(first)]
+    room = Room(prep.instance)
+    for i, j in enumerate(holes):
+        if j != UNPLACED:
+            room.take(i, j)
+    topped = list(holes)
+    top_up(prep, topped, room)
+    room = Room(prep.instance)
+    for i, j in enumerate(holes):
+        if j != UNPLACED:
+            room.take(i, j)
+    order = sorted(
+        (i for i in range(n) if holes[i] == UNPLACED),
+        key=lambda i: (-prep.base[i] - max(prep.bonus[i], default=0.0), prep.instance.households[i].id),
+    )
+    assert topped == _filled_by_hand(prep, list(holes), room, order)
+    assert topped != holes  # the holes were filled, at least in part
+
+
+def test_the_household_arrays_hold_each_household_s_eligible_pledges_and_values():
+    # Built once per distinct set of eligible pledges, the tie bonuses added for tied
+    # households only: every row as the household's own tuples say.
+    prep = prepare(parse_instance(generate_instance(600, seed=2, shape="small-pledges")))
+    arrays = household_arrays(prep)
+    assert any(h.family_ties or h.cultural_ties for h in prep.instance.households)
+    for i, (pledges, bonus) in enumerate(zip(prep.eligible, prep.bonus, strict=True)):
+        assert np.flatnonzero(arrays.eligible[i]).tolist() == list(pledges)
+        assert arrays.value[i, list(pledges)].tolist() == [prep.base[i] + b for b in bonus]
+        assert not arrays.value[i, ~arrays.eligible[i]].any()
 
 def test_whole_households_capacity_and_quota_respected():
     inst = parse_instance(
