@@ -38,7 +38,11 @@ def greedy(prep: Prepared) -> list[int]:
 
 
 def fill(
-    prep: Prepared, assignment: list[int], room: Room, order: Iterable[int], fitting=None
+    prep: Prepared,
+    assignment: list[int],
+    room: Room,
+    order: Iterable[int],
+    fitting: np.ndarray | None = None,
 ) -> None:
     """Place each unplaced household of ``order`` in its best pledge that still has room.
 
