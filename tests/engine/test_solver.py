@@ -142,6 +142,15 @@ def test_engine_is_optimal_feasible_and_never_below_greedy(inst):
 
 
 
+def _room_after(prep, assignment):
+    """The places left once ``assignment``'s households are placed."""
+    room = Room(prep.instance)
+    for i, j in enumerate(assignment):
+        if j != UNPLACED:
+            room.take(i, j)
+    return room
+
+
 def _filled_by_hand(prep, assignment, room, order):
     """The greedy filling written plainly: each unplaced household of ``order`` to the eligible
     pledge with room where it is worth most, then with most places left, then the first."""
@@ -170,21 +179,13 @@ def test_filling_places_every_household_as_the_plain_greedy_does(shape, seed):
     n = len(first)
     assert first == _filled_by_hand(prep, [UNPLACED] * n, Room(prep.instance), priority_order(prep))
     holes = [j if i % 3 else UNPLACED for i, j in enumerate(first)]
-    room = Room(prep.instance)
-    for i, j in enumerate(holes):
-        if j != UNPLACED:
-            room.take(i, j)
     topped = list(holes)
-    top_up(prep, topped, room)
-    room = Room(prep.instance)
-    for i, j in enumerate(holes):
-        if j != UNPLACED:
-            room.take(i, j)
+    top_up(prep, topped, _room_after(prep, holes))
     order = sorted(
         (i for i in range(n) if holes[i] == UNPLACED),
         key=lambda i: (-prep.base[i] - max(prep.bonus[i], default=0.0), prep.instance.households[i].id),
     )
-    assert topped == _filled_by_hand(prep, list(holes), room, order)
+    assert topped == _filled_by_hand(prep, list(holes), _room_after(prep, holes), order)
     assert topped != holes  # the holes were filled, at least in part
 
 
