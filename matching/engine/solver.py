@@ -127,6 +127,10 @@ DIVE_ROUNDS = 10
 # as high or higher, tight-quotas 17 0.006 % lower).
 DIVE_COUNTS_PER_CLASS = 3
 DIVE_ROUNDS_SIFTED = 3
+# Building that dive's LP took 0.15-0.26 s for 110,000-350,000 counts (0.4-1.3 microseconds per
+# count, in a sitting where the machine ran at about half its usual speed); with less time
+# than this per count it is not started, and the LP's counts are rounded down.
+DIVE_SETUP_SECONDS_PER_COUNT = 7e-7
 # The dive takes at most this share of the time left after the LP: the rest is for turning its
 # counts into households, repacking and the exchange, which gain far more where the LP ended
 # late. Many-pledges 30 of a second outside set (10,000 households, 150 pledges, 3 s) had its
@@ -142,6 +146,13 @@ DIVE_SHARE = 0.5
 # 600 pledges of 1-12 places (2.7 million pairs) and 3 s, the LP ended at 2.3-2.7 s, the solve
 # at 3.4-3.9 s and the command at 3.4-3.7 s; with this, the command at 2.5-2.6 s.
 CONVERSION_SECONDS_PER_PAIR = 4e-7
+# Turning the dive's counts into households, repacking them and one exchange pass take 0.6-2.2
+# microseconds per eligible pair (11 instances of 10,000 households, in a sitting where the
+# machine ran at about half its usual speed); the dive stops in time for that
+# (:func:`dive_deadline`). The first exchange pass gains far more than the dive where pledges
+# are small (many-pledges 9 of the outside set: the LP rounded down and its households exchanged
+# once, 0.28 % below the optimum; dived, 1.39 %; dived and exchanged once, 0.18 %).
+EXCHANGE_SECONDS_PER_PAIR = 1e-6
 EXCHANGE_PASSES = 3
 # Pledges of at most this many places take households from others; larger ones only while
 # they have places left (:func:`.repack.exchange`).
@@ -247,9 +258,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
 
     # 1. LP relaxation (:mod:`.lp`: by sifting where the program is wide). It stops in time
     # for its counts (or, cut short, the fallback's) to be turned into households after it.
+    pairs = sum(map(len, prep.eligible))
     lp_seconds = seconds_left()
     if lp_seconds is not None:
-        pairs = sum(map(len, prep.eligible))
         lp_seconds -= max(0.0, CONVERSION_SECONDS_PER_PAIR * pairs - reserve)
     lp = solve_lp(model, lp_seconds)
     log = [{
@@ -265,13 +276,15 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # knapsacks give ``L`` (:mod:`.decomposition`). Column generation improves its prices and
     # finds whole packings of those pledges; it needs only the LP's prices and basis, and runs
     # on the other core from the first incumbent on (step 2), beside the first programs; its
-    # result is waited for before the master program.
+    # result is waited for before the master program. Like the dive (step 2), it stops in
+    # time for the first incumbent to be made from the dive's counts (``conversion``).
+    conversion = max(reserve, EXCHANGE_SECONDS_PER_PAIR * pairs)
     pledges = pledge_columns(model, len(prep.instance.pledges))
     late = remaining() <= 0  # the LP ended past the deadline (a slow machine)
     if late:  # no knapsack pledges, the LP's bound alone; no search beside (below)
         tight = Tightened(math.inf, prices[: model.n_rows].copy(), [], {})
     else:
-        tight = knapsack_bound(model, pledges, prices, deadline)
+        tight = knapsack_bound(model, pledges, prices, deadline - conversion)
         # Cut short by the deadline, its choice of pledges says nothing: late all the same.
         late = remaining() <= 0
     generation = None
@@ -330,7 +343,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
 
     # Bounds and reduced profits, computed by us (step 3 below; the dive uses them).
     reduced, lp_bound = dual_bound(model, prices)
-    y_dive = dive_near_lp(model, lp, reduced, dive_deadline(deadline, reserve), rounded_value)
+    y_dive = dive_near_lp(model, lp, reduced, dive_deadline(deadline, conversion), rounded_value)
     lp.highs = None  # its memory back: nothing solves that LP again
     release_freed_memory()
     candidate = assignment_from_counts(prep, model, classes, y_dive)
@@ -990,13 +1003,13 @@ def _without_lp(prep, model, classes, lp: LpSolution, log) -> Outcome:
     return Outcome(best, max(bound, best_value), timed_out=True, log=log)
 
 
-def dive_deadline(deadline: float, reserve: float) -> float:
-    """When the dive stops: a ``reserve`` before the solve's ``deadline``, since its counts
-    must still be turned into households, repaired and topped up (0.25-0.35 s at 10,000
-    households with 120-150 pledges; a dive that ran to the deadline had the solve end at
-    3.15 s of a 3 s limit), and after ``DIVE_SHARE`` of the time left now if that is sooner."""
+def dive_deadline(deadline: float, conversion: float) -> float:
+    """When the dive stops: the ``conversion`` seconds its counts take to be turned into
+    households, repacked and exchanged once before the solve's ``deadline`` (a dive that ran to
+    the deadline had the solve end at 3.15 s of a 3 s limit), and after ``DIVE_SHARE`` of the
+    time left now if that is sooner."""
     now = time.perf_counter()
-    return min(deadline - reserve, now + DIVE_SHARE * (deadline - now))
+    return min(deadline - conversion, now + DIVE_SHARE * (deadline - now))
 
 
 def dive_near_lp(model, lp: LpSolution, reduced, deadline: float, evaluate) -> np.ndarray:
@@ -1013,8 +1026,8 @@ def dive_near_lp(model, lp: LpSolution, reduced, deadline: float, evaluate) -> n
     if not lp.sifted:  # the LP's own HiGHS holds every column: the dive goes on from there
         return dive(lp.highs, model, lp.x.copy(), deadline, evaluate)
     ny = model.n_y
-    if time.perf_counter() > deadline:  # no time to build its LP: the LP's counts rounded down
-        return rounded_down(lp.x[:ny])
+    if time.perf_counter() + DIVE_SETUP_SECONDS_PER_COUNT * ny > deadline:
+        return rounded_down(lp.x[:ny])  # no time to build its LP: the LP's counts rounded down
     profit = reduced[:ny]
     near = np.zeros(ny, dtype=bool)
     near[best_per_class(model, np.arange(ny), profit, DIVE_COUNTS_PER_CLASS)] = True

@@ -265,20 +265,30 @@ def test_dive_near_lp_gives_feasible_integral_counts():
     assert all(len(v) == model.n_y for v in seen)  # evaluated on whole count vectors
 
 
-def test_dive_near_lp_past_its_deadline_rounds_the_lp_down_without_building_its_lp(monkeypatch):
+@pytest.mark.parametrize("seconds_left", [None, 1.0])
+def test_dive_near_lp_without_time_for_its_lp_rounds_the_lp_down_without_building_it(
+    monkeypatch, seconds_left
+):
+    # Past its deadline (None), or with less time than building its LP is expected to take.
+    import time
+
     from matching.engine import solver as solver_module
 
     prep, classes, model = program(n=1500, seed=5)
     lp = solve_lp(model, None)
     assert lp.sifted  # the path that would build the dive's own LP
     reduced, _ = dual_bound(model, price_vector(model, lp.row_dual))
+    deadline = 0.0  # long past
+    if seconds_left is not None:  # building its LP would take twice the time left
+        monkeypatch.setattr(solver_module, "DIVE_SETUP_SECONDS_PER_COUNT", 2 * seconds_left / model.n_y)
+        deadline = time.perf_counter() + seconds_left
 
     def no_highs(*args, **options):
         raise AssertionError("no time left: no LP to build")
 
     monkeypatch.setattr(solver_module, "new_highs", no_highs)
     evaluated = []
-    y = dive_near_lp(model, lp, reduced, 0.0, evaluated.append)
+    y = dive_near_lp(model, lp, reduced, deadline, evaluated.append)
     assert np.array_equal(y, np.maximum(np.floor(lp.x[: model.n_y] + 1e-6), 0))
     assert not evaluated  # no candidates: nothing was dived
 

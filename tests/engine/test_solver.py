@@ -292,13 +292,16 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
     assert seen and set(seen) == {long_limit}
 
 
-@pytest.mark.parametrize("lp_ends_at", [None, 0.75])
-def test_the_dive_stops_at_half_the_time_left_or_a_reserve_before_the_deadline(
-    monkeypatch, lp_ends_at
+@pytest.mark.parametrize("lp_ends_at, conversion", [(None, None), (0.75, None), (0.5, 0.5)])
+def test_the_dive_stops_at_half_the_time_left_or_in_time_for_what_follows_it(
+    monkeypatch, lp_ends_at, conversion
 ):
-    # Its counts must still be turned into households after it (a dive that ran to the deadline
-    # took a solve past its limit), and where the LP ended late the repacking and the exchange
-    # gain more from the time than the dive (many-pledges 30 of the outside generator).
+    # Its counts must still be turned into households, repacked and exchanged once after it
+    # (a dive that ran to the deadline took a solve past its limit; where pledges are small the
+    # first exchange gains far more than the dive): a reserve, or longer where the eligible
+    # pairs are many. Where the LP ended late the repacking and the exchange gain more from
+    # the time than the dive (many-pledges 30 of the outside generator). The knapsack bound
+    # before the dive stops in time for the same.
     import time as clock
 
     from matching.engine import solver as solver_module
@@ -306,10 +309,17 @@ def test_the_dive_stops_at_half_the_time_left_or_a_reserve_before_the_deadline(
 
     limit = 2.0
     reserve = 0.2  # a tenth of the limit, at most 3 s
+    inst = parse_instance(generate_instance(300, seed=2, shape="small-pledges"))
+    prep = prepare(inst)
+    if conversion is not None:  # so many pairs that what follows the dive takes this long
+        pairs = sum(map(len, prep.eligible))
+        monkeypatch.setattr(solver_module, "EXCHANGE_SECONDS_PER_PAIR", conversion / pairs)
+    after = reserve if conversion is None else conversion
     started = clock.perf_counter()
     deadline = started + limit - reserve
     real_lp, real_dive = solver_module.solve_lp, solver_module.dive_near_lp
-    given = []
+    real_bound = solver_module.knapsack_bound
+    given, bound_given = [], []
 
     def late_lp(model, seconds):
         if lp_ends_at is not None:  # the LP ends only then, as on a slow machine
@@ -320,17 +330,24 @@ def test_the_dive_stops_at_half_the_time_left_or_a_reserve_before_the_deadline(
         given.append((clock.perf_counter(), dive_deadline))
         return real_dive(model, lp, reduced, dive_deadline, evaluate)
 
+    def bound_spy(model, pledges, prices, bound_deadline):
+        bound_given.append(bound_deadline)
+        return real_bound(model, pledges, prices, bound_deadline)
+
     monkeypatch.setattr(solver_module, "solve_lp", late_lp)
     monkeypatch.setattr(solver_module, "dive_near_lp", spy)
-    inst = parse_instance(generate_instance(300, seed=2, shape="small-pledges"))
-    solver_module.solve_exact(prepare(inst), time_limit=limit, started=started)
+    monkeypatch.setattr(solver_module, "knapsack_bound", bound_spy)
+    solver_module.solve_exact(prep, time_limit=limit, started=started)
     [(called, dive_deadline)] = given
     half_left = called + solver_module.DIVE_SHARE * (deadline - called)
-    assert dive_deadline == pytest.approx(min(deadline - reserve, half_left), abs=0.01)
+    assert dive_deadline == pytest.approx(min(deadline - after, half_left), abs=0.01)
+    assert bound_given == [pytest.approx(deadline - after, abs=1e-9)]
     if lp_ends_at is None:  # the LP ends at once: half the time left is the sooner
         assert dive_deadline < deadline - reserve - 0.1
-    else:  # at 1.5 s of 1.8: half the time left (1.65 s) is past the reserve (1.6 s)
+    elif conversion is None:  # at 1.5 s of 1.8: half the time left (1.65 s) is past 1.6 s
         assert dive_deadline == pytest.approx(deadline - reserve, abs=1e-9)
+    else:  # at 1.0 s of 1.8: half the time left (1.4 s) is past 1.8 - 0.5 s
+        assert dive_deadline == pytest.approx(deadline - conversion, abs=1e-9)
 
 
 @pytest.mark.parametrize(
