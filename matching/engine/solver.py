@@ -136,9 +136,11 @@ DIVE_SETUP_SECONDS_PER_COUNT = 7e-7
 # late. Many-pledges 30 of a second outside set (10,000 households, 150 pledges, 3 s) had its
 # LP end at 1.4-1.7 s and its dive run to 2.4 s, leaving the exchange little or no time:
 # 0.78-1.69 % below its optimum (median 1.04 %, seven runs), 0.21-1.24 % (median 0.94 %) with
-# this share. Where the LP ends early the dive ends before this anyway (tight-quotas 24 and 31:
-# at 1.0-1.2 s, half the time left at 1.6 s).
-DIVE_SHARE = 0.5
+# half the time left. With a quarter, on a day the machine ran at half its usual speed and most
+# LPs ended at 1.1-2.0 s: 62 of the 104 outside files met the targets at 3 s against 58 with
+# half (mean distance below the optimum 0.106 % against 0.165 %, same sitting). Where the LP
+# ends early the dive ends before this anyway (10 rounds: 0.1-0.5 s there).
+DIVE_SHARE = 0.25
 # What must follow the LP even with no time left (the knapsack bound's setup, turning counts
 # into households and topping them up, the result) takes 0.28-0.44 microseconds per eligible
 # (household, pledge) pair on our machine (six instances, 0.2-6.2 million pairs). Where that

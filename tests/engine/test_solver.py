@@ -292,8 +292,8 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
     assert seen and set(seen) == {long_limit}
 
 
-@pytest.mark.parametrize("lp_ends_at, conversion", [(None, None), (0.75, None), (0.5, 0.5)])
-def test_the_dive_stops_at_half_the_time_left_or_in_time_for_what_follows_it(
+@pytest.mark.parametrize("lp_ends_at, conversion", [(None, None), (0.8, None), (0.68, 0.4)])
+def test_the_dive_stops_at_a_share_of_the_time_left_or_in_time_for_what_follows_it(
     monkeypatch, lp_ends_at, conversion
 ):
     # Its counts must still be turned into households, repacked and exchanged once after it
@@ -339,14 +339,14 @@ def test_the_dive_stops_at_half_the_time_left_or_in_time_for_what_follows_it(
     monkeypatch.setattr(solver_module, "knapsack_bound", bound_spy)
     solver_module.solve_exact(prep, time_limit=limit, started=started)
     [(called, dive_deadline)] = given
-    half_left = called + solver_module.DIVE_SHARE * (deadline - called)
-    assert dive_deadline == pytest.approx(min(deadline - after, half_left), abs=0.01)
+    share_left = called + solver_module.DIVE_SHARE * (deadline - called)
+    assert dive_deadline == pytest.approx(min(deadline - after, share_left), abs=0.01)
     assert bound_given == [pytest.approx(deadline - after, abs=1e-9)]
-    if lp_ends_at is None:  # the LP ends at once: half the time left is the sooner
+    if lp_ends_at is None:  # the LP ends at once: a quarter of the time left is the sooner
         assert dive_deadline < deadline - reserve - 0.1
-    elif conversion is None:  # at 1.5 s of 1.8: half the time left (1.65 s) is past 1.6 s
+    elif conversion is None:  # at 1.6 s of 1.8: a quarter of the time left is past 1.6 s
         assert dive_deadline == pytest.approx(deadline - reserve, abs=1e-9)
-    else:  # at 1.0 s of 1.8: half the time left (1.4 s) is past 1.8 - 0.5 s
+    else:  # at 1.36 s of 1.8: a quarter of the time left (1.47 s) is past 1.8 - 0.4 s
         assert dive_deadline == pytest.approx(deadline - conversion, abs=1e-9)
 
 
