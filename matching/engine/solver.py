@@ -148,13 +148,16 @@ DIVE_SHARE = 0.25
 # 600 pledges of 1-12 places (2.7 million pairs) and 3 s, the LP ended at 2.3-2.7 s, the solve
 # at 3.4-3.9 s and the command at 3.4-3.7 s; with this, the command at 2.5-2.6 s.
 CONVERSION_SECONDS_PER_PAIR = 4e-7
-# Turning the dive's counts into households, repacking them and one exchange pass take 0.6-2.2
-# microseconds per eligible pair (11 instances of 10,000 households, in a sitting where the
+# Turning the dive's counts into households, repacking them and one exchange pass took 0.6-3
+# microseconds per eligible pair (12 instances of 10,000 households, in a sitting where the
 # machine ran at about half its usual speed); the dive stops in time for that
 # (:func:`dive_deadline`). The first exchange pass gains far more than the dive where pledges
 # are small (many-pledges 9 of the outside set: the LP rounded down and its households exchanged
-# once, 0.28 % below the optimum; dived, 1.39 %; dived and exchanged once, 0.18 %).
-EXCHANGE_SECONDS_PER_PAIR = 1e-6
+# once, 0.28 % below the optimum; dived, 1.39 %; dived and exchanged once, 0.18 %). On 11
+# instances of many small pledges (two runs each, 3 s) 2 microseconds left them 0.55 % below
+# their optima on average against 0.66 % with 1. At 3 s it is more than the reserve past
+# 150,000 pairs, but binds only where the LP ends late (else ``DIVE_SHARE`` ends the dive sooner).
+EXCHANGE_SECONDS_PER_PAIR = 2e-6
 EXCHANGE_PASSES = 3
 # Pledges of at most this many places take households from others; larger ones only while
 # they have places left (:func:`.repack.exchange`).
