@@ -127,8 +127,8 @@ DIVE_ROUNDS = 10
 # as high or higher, tight-quotas 17 0.006 % lower).
 DIVE_COUNTS_PER_CLASS = 3
 DIVE_ROUNDS_SIFTED = 3
-# Building that dive's LP took 0.15-0.26 s for 110,000-350,000 counts (0.4-1.3 microseconds per
-# count, in a sitting where the machine ran at about half its usual speed); with less time
+# Building that dive's LP took 0.14-0.28 s for 112,000-353,000 counts (0.5-1.25 microseconds
+# per count, in a sitting where the machine ran at about half its usual speed); with less time
 # than this per count it is not started, and the LP's counts are rounded down.
 DIVE_SETUP_SECONDS_PER_COUNT = 7e-7
 # The dive takes at most this share of the time left after the LP: the rest is for turning its
@@ -150,15 +150,22 @@ DIVE_SHARE = 0.25
 # at 3.4-3.9 s and the command at 3.4-3.7 s; with this, the command at 2.5-2.6 s.
 CONVERSION_SECONDS_PER_PAIR = 4e-7
 # Turning the dive's counts into households, repacking them and one exchange pass took 0.6-3
-# microseconds per eligible pair (12 instances of 10,000 households, in a sitting where the
-# machine ran at about half its usual speed); the dive stops in time for that
-# (:func:`dive_deadline`). The first exchange pass gains far more than the dive where pledges
-# are small (many-pledges 9 of the outside set: the LP rounded down and its households exchanged
-# once, 0.28 % below the optimum; dived, 1.39 %; dived and exchanged once, 0.18 %). On 11
-# instances of many small pledges (two runs each, 3 s) 2 microseconds left them 0.55 % below
-# their optima on average against 0.66 % with 1. At 3 s it is more than the reserve past
-# 150,000 pairs, but binds only where the LP ends late (else ``DIVE_SHARE`` ends the dive sooner).
+# microseconds per eligible pair (13 instances of 10,000 households, 0.13-0.6 s, in a sitting
+# where the machine ran at about half its usual speed); the dive, and the knapsack bound before
+# it, stop in time for that, or a reserve before the deadline where that is longer
+# (:func:`first_incumbent_seconds`). The first exchange pass gains far more than the dive where
+# pledges are small (many-pledges 9 of the outside set: the LP rounded down and its households
+# exchanged once, 0.28 % below the optimum; dived, 1.39 %; dived and exchanged once, 0.18 %).
+# On 11 instances of many small pledges (two runs each, 3 s) 2 microseconds left them 0.55 %
+# below their optima on average against 0.66 % with 1. Per pair the estimate overshoots where
+# pairs are millions (40,000 households with 600 pledges, 12 million pairs: 25 s, where the
+# exchange took 2.8 s), so it is held to ``FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD`` (twice the
+# most measured per household, 60 microseconds): 1.2 s at 10,000 households, 4.8 s at 40,000.
+# 60 microseconds per household alone, with the knapsack bound given the whole time, left the
+# 104 outside files 0.185 % below their optima on average at 3 s against 0.149 % (47 against 51
+# met the targets, same sitting).
 EXCHANGE_SECONDS_PER_PAIR = 2e-6
+FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD = 1.2e-4
 EXCHANGE_PASSES = 3
 # Pledges of at most this many places take households from others; larger ones only while
 # they have places left (:func:`.repack.exchange`).
@@ -264,9 +271,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
 
     # 1. LP relaxation (:mod:`.lp`: by sifting where the program is wide). It stops in time
     # for its counts (or, cut short, the fallback's) to be turned into households after it.
-    pairs = sum(map(len, prep.eligible))
     lp_seconds = seconds_left()
     if lp_seconds is not None:
+        pairs = sum(map(len, prep.eligible))
         lp_seconds -= max(0.0, CONVERSION_SECONDS_PER_PAIR * pairs - reserve)
     lp = solve_lp(model, lp_seconds)
     log = [{
@@ -283,16 +290,17 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # finds whole packings of those pledges; it needs only the LP's prices and basis, and runs
     # on the other core from the first incumbent on (step 2), beside the first programs; its
     # result is waited for before the master program. Like the dive (step 2), it stops in
-    # time for the first incumbent to be made from the dive's counts (``conversion``).
-    conversion = max(reserve, EXCHANGE_SECONDS_PER_PAIR * pairs)
+    # time for the first incumbent (``after_dive``).
+    after_dive = first_incumbent_seconds(prep, reserve)
     pledges = pledge_columns(model, len(prep.instance.pledges))
     late = remaining() <= 0  # the LP ended past the deadline (a slow machine)
     if late:  # no knapsack pledges, the LP's bound alone; no search beside (below)
         tight = Tightened(math.inf, prices[: model.n_rows].copy(), [], {})
     else:
-        tight = knapsack_bound(model, pledges, prices, deadline - conversion)
-        # Cut short by the deadline, its choice of pledges says nothing: late all the same.
-        late = remaining() <= 0
+        tight = knapsack_bound(model, pledges, prices, deadline - after_dive)
+        # Cut short, its choice of pledges says nothing, and what time is left is the first
+        # incumbent's: late all the same.
+        late = remaining() <= after_dive
     generation = None
 
     # Whether HiGHS may restart a program after its root (``RESTARTS_FROM``).
@@ -349,7 +357,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
 
     # Bounds and reduced profits, computed by us (step 3 below; the dive uses them).
     reduced, lp_bound = dual_bound(model, prices)
-    y_dive = dive_near_lp(model, lp, reduced, dive_deadline(deadline, conversion), rounded_value)
+    y_dive = dive_near_lp(model, lp, reduced, dive_deadline(deadline, after_dive), rounded_value)
     lp.highs = None  # its memory back: nothing solves that LP again
     release_freed_memory()
     candidate = assignment_from_counts(prep, model, classes, y_dive)
@@ -365,10 +373,13 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # with Python's lock, and beside them it had made the exchange start 0.8 s later
     # (many-pledges 9 of the outside set: 2.7 s instead of 1.9 s); the programs from here on
     # are HiGHS's, which releases the lock. Started here, 86 of our 90 instances met both
-    # targets at 3 s against 84 (same sitting).
-    if with_rounding_cuts and lp.sifted:
+    # targets at 3 s against 84 (same sitting). Past the deadline (an LP that ended late, an
+    # exchange cut short) neither starts: nothing could use them, and handing them the LP's
+    # basis alone takes a moment the result is waiting for.
+    in_time = remaining() > 0
+    if with_rounding_cuts and lp.sifted and in_time:
         rounding_cuts = start_rounding_cuts()
-    if tight.knapsack_pledges:
+    if tight.knapsack_pledges and in_time:
         # Its master LP holds the counts the LP was solved over (a sifted LP's: a tenth of them
         # or fewer; many-pledges 44 of the outside set at 40,000 households: 16 rounds in 3.6 s
         # instead of 19 s, each round's re-solve paying for every column it holds).
@@ -1009,13 +1020,22 @@ def _without_lp(prep, model, classes, lp: LpSolution, log) -> Outcome:
     return Outcome(best, max(bound, best_value), timed_out=True, log=log)
 
 
-def dive_deadline(deadline: float, conversion: float) -> float:
-    """When the dive stops: the ``conversion`` seconds its counts take to be turned into
+def first_incumbent_seconds(prep: Prepared, reserve: float) -> float:
+    """How long turning the dive's counts into households, repacking them and one exchange
+    pass are expected to take (see ``EXCHANGE_SECONDS_PER_PAIR``), at least the ``reserve``."""
+    pairs = sum(map(len, prep.eligible))
+    households = len(prep.instance.households)
+    expected = min(EXCHANGE_SECONDS_PER_PAIR * pairs, FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD * households)
+    return max(reserve, expected)
+
+
+def dive_deadline(deadline: float, after_dive: float) -> float:
+    """When the dive stops: the ``after_dive`` seconds its counts take to be turned into
     households, repacked and exchanged once before the solve's ``deadline`` (a dive that ran to
     the deadline had the solve end at 3.15 s of a 3 s limit), and after ``DIVE_SHARE`` of the
     time left now if that is sooner."""
     now = time.perf_counter()
-    return min(deadline - conversion, now + DIVE_SHARE * (deadline - now))
+    return min(deadline - after_dive, now + DIVE_SHARE * (deadline - now))
 
 
 def dive_near_lp(model, lp: LpSolution, reduced, deadline: float, evaluate) -> np.ndarray:

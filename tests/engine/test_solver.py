@@ -292,29 +292,30 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
     assert seen and set(seen) == {long_limit}
 
 
-@pytest.mark.parametrize("lp_ends_at, conversion", [(None, None), (0.8, None), (0.68, 0.4)])
+@pytest.mark.parametrize("lp_ends_at, after_dive", [(None, None), (0.8, None), (0.68, 0.8)])
 def test_the_dive_stops_at_a_share_of_the_time_left_or_in_time_for_what_follows_it(
-    monkeypatch, lp_ends_at, conversion
+    monkeypatch, lp_ends_at, after_dive
 ):
     # Its counts must still be turned into households, repacked and exchanged once after it
     # (a dive that ran to the deadline took a solve past its limit; where pledges are small the
     # first exchange gains far more than the dive): a reserve, or longer where the eligible
-    # pairs are many. Where the LP ended late the repacking and the exchange gain more from
-    # the time than the dive (many-pledges 30 of the outside generator). The knapsack bound
-    # before the dive stops in time for the same.
+    # pairs are many. Where the LP ended late the repacking and the exchange gain more from the
+    # time than the dive (many-pledges 30 of the outside generator). The knapsack bound before
+    # the dive stops in time for the same.
     import time as clock
 
     from matching.engine import solver as solver_module
     from matching.engine.model import prepare
 
-    limit = 2.0
-    reserve = 0.2  # a tenth of the limit, at most 3 s
+    limit = 4.0
+    reserve = 0.4  # a tenth of the limit, at most 3 s
     inst = parse_instance(generate_instance(300, seed=2, shape="small-pledges"))
     prep = prepare(inst)
-    if conversion is not None:  # so many pairs that what follows the dive takes this long
+    if after_dive is not None:  # so many pairs that what follows the dive takes this long
         pairs = sum(map(len, prep.eligible))
-        monkeypatch.setattr(solver_module, "EXCHANGE_SECONDS_PER_PAIR", conversion / pairs)
-    after = reserve if conversion is None else conversion
+        monkeypatch.setattr(solver_module, "EXCHANGE_SECONDS_PER_PAIR", after_dive / pairs)
+        monkeypatch.setattr(solver_module, "FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD", 1.0)
+    after = reserve if after_dive is None else after_dive
     started = clock.perf_counter()
     deadline = started + limit - reserve
     real_lp, real_dive = solver_module.solve_lp, solver_module.dive_near_lp
@@ -344,10 +345,27 @@ def test_the_dive_stops_at_a_share_of_the_time_left_or_in_time_for_what_follows_
     assert bound_given == [pytest.approx(deadline - after, abs=1e-9)]
     if lp_ends_at is None:  # the LP ends at once: a quarter of the time left is the sooner
         assert dive_deadline < deadline - reserve - 0.1
-    elif conversion is None:  # at 1.6 s of 1.8: a quarter of the time left is past 1.6 s
+    elif after_dive is None:  # at 3.2 s of 3.6: a quarter of the time left is past 3.6 - 0.4 s
         assert dive_deadline == pytest.approx(deadline - reserve, abs=1e-9)
-    else:  # at 1.36 s of 1.8: a quarter of the time left (1.47 s) is past 1.8 - 0.4 s
-        assert dive_deadline == pytest.approx(deadline - conversion, abs=1e-9)
+    else:  # at 2.72 s of 3.6: a quarter of the time left (2.94 s) is past 3.6 - 0.8 s
+        assert dive_deadline == pytest.approx(deadline - after_dive, abs=1e-9)
+
+
+def test_the_first_incumbents_time_is_counted_per_pair_and_held_per_household(monkeypatch):
+    # Per eligible pair at 10,000 households (many small pledges: many pairs, a slow
+    # exchange); per pair it overshoots where pairs are millions, so it is held per household.
+    from matching.engine import solver as solver_module
+    from matching.engine.model import prepare
+
+    prep = prepare(parse_instance(generate_instance(300, seed=2, shape="small-pledges")))
+    pairs, households = sum(map(len, prep.eligible)), len(prep.instance.households)
+    assert pairs > 2 * households  # several pledges per household
+    monkeypatch.setattr(solver_module, "EXCHANGE_SECONDS_PER_PAIR", 1e-3)
+    monkeypatch.setattr(solver_module, "FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD", 1.0)
+    assert solver_module.first_incumbent_seconds(prep, 0.0) == pytest.approx(1e-3 * pairs)
+    monkeypatch.setattr(solver_module, "FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD", 2e-3)
+    assert solver_module.first_incumbent_seconds(prep, 0.0) == pytest.approx(2e-3 * households)
+    assert solver_module.first_incumbent_seconds(prep, 10.0) == 10.0  # the reserve, if longer
 
 
 @pytest.mark.parametrize(
