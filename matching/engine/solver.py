@@ -314,7 +314,8 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # (``CUT_SEARCH_COLUMNS_PER_SECOND``), the cut search runs there with its own margin programs
     # around ``D'``; like the master search, it is read only when the time runs out. Which of
     # the two depends on the limit the caller gave, never on the time left, unless the LP
-    # itself (or the knapsack bound after it) ended past the deadline: then neither starts.
+    # itself ended past the deadline, or the knapsack bound after it left no more than the first
+    # incumbent's time (``late``): then neither starts.
     offered = Offered()  # what the cut search is given by the main search
     cut_search, cut_runs = None, []
     root = None
