@@ -271,9 +271,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
 
     # 1. LP relaxation (:mod:`.lp`: by sifting where the program is wide). It stops in time
     # for its counts (or, cut short, the fallback's) to be turned into households after it.
+    pairs = sum(map(len, prep.eligible))  # eligible (household, pledge) pairs
     lp_seconds = seconds_left()
     if lp_seconds is not None:
-        pairs = sum(map(len, prep.eligible))
         lp_seconds -= max(0.0, CONVERSION_SECONDS_PER_PAIR * pairs - reserve)
     lp = solve_lp(model, lp_seconds)
     log = [{
@@ -291,7 +291,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # on the other core from the first incumbent on (step 2), beside the first programs; its
     # result is waited for before the master program. Like the dive (step 2), it stops in
     # time for the first incumbent (``after_dive``).
-    after_dive = first_incumbent_seconds(prep, reserve)
+    after_dive = first_incumbent_seconds(pairs, n_households, reserve)
     pledges = pledge_columns(model, len(prep.instance.pledges))
     late = remaining() <= 0  # the LP ended past the deadline (a slow machine)
     if late:  # no knapsack pledges, the LP's bound alone; no search beside (below)
@@ -1021,13 +1021,12 @@ def _without_lp(prep, model, classes, lp: LpSolution, log) -> Outcome:
     return Outcome(best, max(bound, best_value), timed_out=True, log=log)
 
 
-def first_incumbent_seconds(prep: Prepared, reserve: float) -> float:
+def first_incumbent_seconds(pairs: int, households: int, reserve: float) -> float:
     """How long turning the dive's counts into households, repacking them and one exchange
-    pass are expected to take (see ``EXCHANGE_SECONDS_PER_PAIR``), at least the ``reserve``."""
-    pairs = sum(map(len, prep.eligible))
-    households = len(prep.instance.households)
-    expected = min(EXCHANGE_SECONDS_PER_PAIR * pairs, FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD * households)
-    return max(reserve, expected)
+    pass are expected to take over ``pairs`` eligible (household, pledge) pairs of
+    ``households`` (see ``EXCHANGE_SECONDS_PER_PAIR``), at least the ``reserve``."""
+    per_pair = EXCHANGE_SECONDS_PER_PAIR * pairs
+    return max(reserve, min(per_pair, FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD * households))
 
 
 def dive_deadline(deadline: float, after_dive: float) -> float:

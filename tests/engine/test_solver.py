@@ -362,10 +362,10 @@ def test_the_first_incumbents_time_is_counted_per_pair_and_held_per_household(mo
     assert pairs > 2 * households  # several pledges per household
     monkeypatch.setattr(solver_module, "EXCHANGE_SECONDS_PER_PAIR", 1e-3)
     monkeypatch.setattr(solver_module, "FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD", 1.0)
-    assert solver_module.first_incumbent_seconds(prep, 0.0) == pytest.approx(1e-3 * pairs)
+    assert solver_module.first_incumbent_seconds(pairs, households, 0.0) == pytest.approx(1e-3 * pairs)
     monkeypatch.setattr(solver_module, "FIRST_INCUMBENT_SECONDS_PER_HOUSEHOLD", 2e-3)
-    assert solver_module.first_incumbent_seconds(prep, 0.0) == pytest.approx(2e-3 * households)
-    assert solver_module.first_incumbent_seconds(prep, 10.0) == 10.0  # the reserve, if longer
+    assert solver_module.first_incumbent_seconds(pairs, households, 0.0) == pytest.approx(2e-3 * households)
+    assert solver_module.first_incumbent_seconds(pairs, households, 10.0) == 10.0  # the reserve, if longer
 
 
 @pytest.mark.parametrize(
