@@ -32,7 +32,6 @@ import random
 
 def redrawn(instance: dict, n_pledges: int, places: str, seed: int) -> dict:
     r = random.Random(seed)
-    out = copy.deepcopy(instance)
     persons = sum(h["size"] for h in instance["households"])
     target = persons * r.uniform(0.3, 0.6) if places == "spread" else 0
     pledges = []
@@ -51,8 +50,7 @@ def redrawn(instance: dict, n_pledges: int, places: str, seed: int) -> dict:
                     s: max(0, int(p["capacity"] * r.uniform(0.5, 1.5) / k)) for s in p["quotas"]
                 }
         pledges.append(p)
-    out["pledges"] = pledges
-    return out
+    return {**instance, "pledges": pledges}  # the households as they are
 
 
 def main() -> None:
