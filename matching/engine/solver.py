@@ -40,11 +40,12 @@ Outline (docs/matching-engine.md has the full argument):
 6. HiGHS's root cuts on the whole program (:mod:`.cuts`) give ``D'``, the LP with them, at most
    0.0065 % above the optimum where ``D`` and ``L`` can be 0.08 % above it. Its reduced profits
    restrict the programs the same way (the program then holds the cut rows). The root takes
-   0.1-10 s at 10,000 households, so it is waited for only with a generous time limit (or
-   none; ``CUTS_WAITED_FOR``); under a short one, where the other core is free (no knapsack
-   pledges) and the program has at most ``CUT_SEARCH_COLUMNS`` columns, and at most
-   ``CUT_SEARCH_COLUMNS_PER_SECOND`` per second of the limit, it runs there with its own
-   margin programs around ``D'`` (:func:`search_with_cuts`).
+   0.1-40 s at 10,000 households, so it is waited for only with a time limit generous for the
+   program's width (or none; ``CUTS_WAITED_FOR``, ``ROOT_COLUMNS_PER_SECOND``); otherwise,
+   where the other core is free (no knapsack pledges) and the program has at most
+   ``CUT_SEARCH_COLUMNS`` columns, and at most ``CUT_SEARCH_COLUMNS_PER_SECOND`` per second of
+   the limit, it runs there with its own margin programs around ``D'``
+   (:func:`search_with_cuts`).
    Every restriction is the intersection of those around each bound known (:class:`Margins`):
    each holds every solution worth more than the same target.
 7. When the restriction has grown to most of the model, the whole program is solved and its
@@ -187,6 +188,21 @@ FIT_STEPS = 3
 CUTS_WAITED_FOR = 20.0
 CUTS_FIRST_GAP = 5e-5
 CUTS_AFTER_PROGRAMS = 2
+# Under a limit, only on programs of at most this many columns per second of it (at 30 s,
+# 90,000). The root takes about a ten-thousandth of a second per column (3.9 s on 62,758
+# columns, 9.4 s on 78,073, 40 s and 2.7 GB on 363,028; 10,000 households each), the other
+# core all that time, and the main search waits for it. At 10,000 households with 30 s, over
+# the 25 outside programs of 110,000-363,000 columns, the solves without it ended closer to
+# the optimum or proved it sooner on 18, later on 6 (the same placements to 0.0001 %, 4 not
+# proven by the deadline), the same on one; the widest gained most (many-pledges 9: 0.0029 %
+# below the optimum at 1.46 GB, with it 0.0173 % at 1.91 GB; quota-lattice 13: 0.0102 %
+# against 0.0296 %), and the peak memory over them was 1.59 GB against 1.96 GB. On those of
+# 60,000-79,000 columns it helped (family-heavy 11: 0.0040 % below against 0.0275 %; realistic
+# 8 and tight-quotas 10 proven at 18.7 and 16.8 s, not by 27 s without). Without a limit it
+# always runs: it is what brings the widest programs to a proof, at a price in memory
+# (many-pledges 9 with 120 s: 0.0002 % from a proof with it at 4.6 GB, 0.0099 % without at
+# 1.8 GB).
+ROOT_COLUMNS_PER_SECOND = 3_000
 # HiGHS restarts its programs after their root (presolves them again, then a second root) only
 # with at least this many seconds per 10,000 households (or no limit). Under a shorter limit
 # the second root takes the time the search needed: without restarts 87 of our 90 instances met
@@ -307,10 +323,10 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     restart = time_limit is None or time_limit >= RESTARTS_FROM * n_households / 1e4
 
     # HiGHS's root cuts on the whole program give a tighter LP, ``D'`` (:mod:`.cuts`). With a
-    # generous time limit (or none) they are computed from here in a worker thread and waited
-    # for at a fixed point of the margin programs (step 6). Under a shorter one, where the
-    # other core is free (nothing priced as a knapsack) and the program is not too wide for
-    # it (``CUT_SEARCH_COLUMNS``) nor its root too long for the limit
+    # generous time limit for the program's width (or none) they are computed from here in a
+    # worker thread and waited for at a fixed point of the margin programs (step 6). Otherwise,
+    # where the other core is free (nothing priced as a knapsack) and the program is not too
+    # wide for it (``CUT_SEARCH_COLUMNS``) nor its root too long for the limit
     # (``CUT_SEARCH_COLUMNS_PER_SECOND``), the cut search runs there with its own margin programs
     # around ``D'``; like the master search, it is read only when the time runs out. Which of
     # the two depends on the limit the caller gave, never on the time left, unless the LP
@@ -319,7 +335,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     offered = Offered()  # what the cut search is given by the main search
     cut_search, cut_runs = None, []
     root = None
-    if _waits_for_cuts(time_limit, n_households):
+    if _waits_for_cuts(time_limit, n_households, len(model.cost)):
         root = Beside(root_cuts, model, seconds_left(), None)
         beside.append(root)
     elif (
@@ -774,10 +790,15 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     return Outcome(best, max(bound, floor, best_value), timed_out=timed_out, log=log)
 
 
-def _waits_for_cuts(time_limit: float | None, n_households: int) -> bool:
-    """Whether the root cuts are waited for (see ``CUTS_WAITED_FOR``; inf: never)."""
+def _waits_for_cuts(time_limit: float | None, n_households: int, n_columns: int) -> bool:
+    """Whether the root cuts are waited for (see ``CUTS_WAITED_FOR``, inf: never, and
+    ``ROOT_COLUMNS_PER_SECOND``)."""
     needed = CUTS_WAITED_FOR * n_households / 1e4
-    return needed < math.inf and (time_limit is None or time_limit >= needed)
+    if needed == math.inf:
+        return False
+    if time_limit is None:
+        return True
+    return time_limit >= needed and n_columns <= ROOT_COLUMNS_PER_SECOND * time_limit
 
 
 @dataclass(slots=True)

@@ -309,8 +309,38 @@ def test_whether_the_cuts_are_waited_for_depends_on_the_limit_given_not_the_time
     inst = parse_instance(generate_instance(300, seed=1))
     engine.solve(inst, time_limit=0.6)  # 20 s per 10,000 households: the threshold itself
     assert calls[0][0] == 0.6 and calls[0][1] is not None
-    assert solver_module._waits_for_cuts(0.6, 300) and not solver_module._waits_for_cuts(0.59, 300)
-    assert solver_module._waits_for_cuts(None, 10**6)
+    waits = solver_module._waits_for_cuts
+    assert waits(0.6, 300, 1000) and not waits(0.59, 300, 1000)
+    assert waits(None, 10**6, 10**7)
+
+
+def test_under_a_limit_the_root_is_waited_for_only_on_programs_narrow_enough_for_it():
+    waits = solver_module._waits_for_cuts
+    per_second = solver_module.ROOT_COLUMNS_PER_SECOND
+    assert waits(30, 10_000, 30 * per_second) and not waits(30, 10_000, 30 * per_second + 1)
+    assert not waits(3, 10_000, 1000)  # too short a limit for 10,000 households, however narrow
+    assert waits(None, 10_000, 10**7)  # no limit: always
+
+
+@pytest.mark.parametrize("narrow_enough", [True, False])
+def test_a_solve_starts_the_root_only_where_the_limit_allows_its_width(monkeypatch, narrow_enough):
+    _, prep, _, model, _ = _case(1, SHAPES[3][0], {}, n=300)
+    columns = len(model.cost)
+    limit = 60  # 2,000 s per 10,000 households: the width alone decides
+    # Half a column either side, so that no rounding of the product decides it.
+    per_second = (columns + (0.5 if narrow_enough else -0.5)) / limit
+    monkeypatch.setattr(solver_module, "ROOT_COLUMNS_PER_SECOND", per_second)
+    started = []
+
+    class Recorded(solver_module.Beside):  # what each search beside was started with
+        def __init__(self, function, *args):
+            started.append(function)
+            super().__init__(function, *args)
+
+    monkeypatch.setattr(solver_module, "Beside", Recorded)
+    outcome = solver_module.solve_exact(prep, time_limit=limit)
+    assert (solver_module.root_cuts in started) == narrow_enough
+    assert not outcome.timed_out  # proven either way
 
 
 def test_a_root_that_fails_fails_the_solve(monkeypatch):
