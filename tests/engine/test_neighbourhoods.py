@@ -235,3 +235,41 @@ def test_a_program_that_ends_in_its_wait_is_read_as_usual():
     unlimited = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None)
     assert waited.solved and waited.status == unlimited.status
     assert waited.value == unlimited.value and waited.assignment == unlimited.assignment
+
+
+def test_a_node_limit_given_to_a_program_reaches_highs(monkeypatch):
+    inst = parse_instance(generate_instance(300, seed=8, shape="small-pledges", n_pledges=8))
+    prep, classes, model, point = _lp(inst)
+    lower, upper = rounding_neighbourhood(model, point, model.lower, model.upper)
+    start = np.maximum(np.floor(point[: model.n_y] + 1e-6), 0).astype(np.int64)
+    made, real = [], solver_module.new_highs
+
+    def recording(*args, **options):
+        made.append(real(*args, **options))
+        return made[-1]
+
+    monkeypatch.setattr(solver_module, "new_highs", recording)
+    limited = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None, max_nodes=7)
+    unlimited = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None)
+    _, none = real().getOptionValue("mip_max_nodes")  # HiGHS's default: no limit
+    assert [h.getOptionValue("mip_max_nodes")[1] for h in made] == [7, none]
+    assert limited.has_solution and unlimited.solved
+
+
+def test_only_the_neighbourhood_programs_stop_at_the_search_node_limit(monkeypatch):
+    # The rounding and disagreement programs prove nothing; the margin programs prove the bound
+    # and must run to the end.
+    inst = parse_instance(generate_instance(600, seed=3))  # proven by a margin program
+    calls, real = [], solver_module._run_program
+
+    def spy(*args, **kwargs):
+        calls.append((kwargs.get("search", False), kwargs.get("max_nodes")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "_run_program", spy)
+    outcome = solver_module.solve_exact(prepare(inst), None)
+    assert not outcome.timed_out
+    searches = [nodes for search, nodes in calls if search]
+    others = [nodes for search, nodes in calls if not search]
+    assert searches and others  # both kinds ran
+    assert set(searches) == {solver_module.SEARCH_NODES} and set(others) == {None}
