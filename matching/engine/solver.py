@@ -51,8 +51,8 @@ Outline (docs/matching-engine.md has the full argument):
 7. When the restriction has grown to most of the model, the whole program is solved and its
    bound is HiGHS's own. A time limit stops the loop with the best solution so far: a program
    whose root no longer fits the time left gives way to blocks of pledges, and no HiGHS run is
-   waited for past the deadline (:func:`.highs.run_within`). Under a limit too short for the
-   root cuts, the blocks are also searched on the other core beside the margin programs,
+   waited for past the deadline (:func:`.highs.run_within`). Where the root cuts are not
+   waited for, the blocks are also searched on the other core beside the margin programs,
    unless the cut search runs there: once column generation has ended (until the master
    search starts), or at once where no pledge is priced as a knapsack.
 
@@ -176,19 +176,21 @@ EXCHANGE_LIMIT = 200
 BLOCK_COLUMNS = 3000
 # The neighbourhood programs (the rounding ones and the disagreement, item 3 of the outline)
 # prove nothing: they are searched for a better incumbent only, and HiGHS stops each after
-# this many nodes. Over 35 outside files at 10,000 households with 30 s, most ended within 31
-# nodes, six took 101-252; four ran on for 16-24 s and 500-34,000 nodes (big-families 33's
-# disagreement, the rounding around ``M`` of family-heavy 11 and many-pledges 16 and 30), the
-# main search's time, that the root's cuts and the margin programs then did not have. A count
-# of nodes, not a clock, so that a solve ended before its limit gives the same placement on
-# every run.
+# this many nodes. Over the 35 files of the first two outside sets at 10,000 households with
+# 30 s, most ended within 31 nodes, six took 101-252, and three ran on for 16-22 s to the
+# limit (big-families 33's disagreement: 34,012 nodes; the rounding around ``M`` of
+# many-pledges 16 and 30: 871 and 1,165), as did family-heavy 11's of the fourth set (24 s):
+# the main search's time, that the root's cuts and the margin programs then did not have. A
+# count of nodes, not a clock, so that a solve ended before its limit gives the same placement
+# on every run.
 SEARCH_NODES = 200
 # A margin program too large for the time left is tried this many times with ``tau`` half as
 # far grown (:meth:`Margins.bounds_that_fit`) before the blocks are searched instead.
 FIT_STEPS = 3
-# With at least this many seconds per 10,000 households (or no limit), the main search waits
-# for HiGHS's root cuts (:mod:`.cuts`, up to 10 s at 10,000 households) and restricts its
-# margin programs around the LP with them too; with less, they are searched beside it. It
+# With at least this many seconds per 10,000 households (or no limit), and a program narrow
+# enough for the limit (``ROOT_COLUMNS_PER_SECOND``), the main search waits for HiGHS's root
+# cuts (:mod:`.cuts`, 0.1-40 s at 10,000 households) and restricts its margin programs around
+# the LP with them too; otherwise the cut search may run them beside it (below). It
 # waits before its first margin program when the incumbent is further than this (relative)
 # from the bound, else after this many programs: those prove the easy instances without the
 # cuts (standard seeds 1 and 2 at 10,000 households: 0.0035 % and 0.0005 % apart, proven in
@@ -198,7 +200,8 @@ CUTS_WAITED_FOR = 20.0
 CUTS_FIRST_GAP = 5e-5
 CUTS_AFTER_PROGRAMS = 2
 # Under a limit, only on programs of at most this many columns per second of it (at 30 s,
-# 90,000). The root takes about a ten-thousandth of a second per column (3.9 s on 62,758
+# 90,000; above it the cut search may still run the root beside, unwaited, where its own
+# conditions hold, as in the measurements below). The root takes about a ten-thousandth of a second per column (3.9 s on 62,758
 # columns, 9.4 s on 78,073, 40 s and 2.7 GB on 363,028; 10,000 households each), the other
 # core all that time, and the main search waits for it. At 10,000 households with 30 s, over
 # the 25 outside programs of 110,000-363,000 columns, the solves without it ended closer to
@@ -221,9 +224,9 @@ ROOT_COLUMNS_PER_SECOND = 3_000
 # not by 27 s without; proofs without a limit of random 132 and 301 and large-families 2
 # (10,000 households) took 12.7, 8.7 and 35.7 s with them, 16.1, 12.9 and 40.7 s without.
 RESTARTS_FROM = 5.0
-# The cut search beside the main one (under a shorter limit) holds a second copy of the whole
-# program, with its root's cuts and LU factors, and runs only where it has at most this many
-# columns. Above it the root alone took 11 s (uniform-waiting 6 of the outside set, 152,002
+# The cut search beside the main one (where the root is not waited for) holds a second copy
+# of the whole program, with its root's cuts and LU factors, and runs only where it has at
+# most this many columns. Above it the root alone took 11 s (uniform-waiting 6 of the outside set, 152,002
 # columns, 10,000 households) and 18 s and 624 MB (realistic 1 at 40,000 households, 197,535
 # columns); beside the main search it ended in neither of two 30 s solves at 40,000 households
 # (197,535 and 844,721 columns), whose peak memory it took from 0.59-0.66 GB to 1.19-1.86 GB.
@@ -522,7 +525,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             better=lambda: offered.incumbent,
         )
 
-    # Under a limit too short to wait for the root cuts, the other core runs column generation
+    # Where the root cuts are not waited for, the other core runs column generation
     # (when some pledges are priced as knapsacks, else the cut search). Generation ends within
     # a second or so, and the first margin program often runs to the deadline without finding
     # anything better; so, once generation has ended, the pledge blocks are searched there,

@@ -237,11 +237,10 @@ def test_a_program_that_ends_in_its_wait_is_read_as_usual():
     assert waited.value == unlimited.value and waited.assignment == unlimited.assignment
 
 
-def test_a_node_limit_given_to_a_program_reaches_highs(monkeypatch):
+def test_a_program_stopped_by_its_node_limit_keeps_what_it_found_and_proves_nothing(monkeypatch):
     inst = parse_instance(generate_instance(300, seed=8, shape="small-pledges", n_pledges=8))
-    prep, classes, model, point = _lp(inst)
-    lower, upper = rounding_neighbourhood(model, point, model.lower, model.upper)
-    start = np.maximum(np.floor(point[: model.n_y] + 1e-6), 0).astype(np.int64)
+    prep, classes, model, _ = _lp(inst)
+    nothing = np.zeros(model.n_y, dtype=np.int64)  # from nothing placed, over the whole program
     made, real = [], solver_module.new_highs
 
     def recording(*args, **options):
@@ -249,11 +248,19 @@ def test_a_node_limit_given_to_a_program_reaches_highs(monkeypatch):
         return made[-1]
 
     monkeypatch.setattr(solver_module, "new_highs", recording)
-    limited = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None, max_nodes=7)
-    unlimited = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None)
-    _, none = real().getOptionValue("mip_max_nodes")  # HiGHS's default: no limit
-    assert [h.getOptionValue("mip_max_nodes")[1] for h in made] == [7, none]
-    assert limited.has_solution and unlimited.solved
+    limited = _run_program(
+        model, classes, prep, model.lower, model.upper, model.row_lower, nothing, None,
+        widen=False, max_nodes=1,
+    )
+    unlimited = _run_program(
+        model, classes, prep, model.lower, model.upper, model.row_lower, nothing, None, widen=False
+    )
+    _, no_limit = real().getOptionValue("mip_max_nodes")  # HiGHS's default
+    assert [h.getOptionValue("mip_max_nodes")[1] for h in made] == [1, no_limit]
+    assert limited.status == "Solution limit reached"  # HiGHS's words for its node limit
+    assert not limited.solved and not limited.infeasible and limited.has_solution
+    assert not feasibility_violations(inst, limited.assignment)
+    assert unlimited.solved and unlimited.value >= limited.value - 1e-9
 
 
 def test_only_the_neighbourhood_programs_stop_at_the_search_node_limit(monkeypatch):
@@ -263,13 +270,16 @@ def test_only_the_neighbourhood_programs_stop_at_the_search_node_limit(monkeypat
     calls, real = [], solver_module._run_program
 
     def spy(*args, **kwargs):
-        calls.append((kwargs.get("search", False), kwargs.get("max_nodes")))
+        if threading.current_thread() is threading.main_thread():  # the main search's
+            calls.append(kwargs.get("max_nodes"))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(solver_module, "_run_program", spy)
     outcome = solver_module.solve_exact(prepare(inst), None)
-    assert not outcome.timed_out
-    searches = [nodes for search, nodes in calls if search]
-    others = [nodes for search, nodes in calls if not search]
-    assert searches and others  # both kinds ran
-    assert set(searches) == {solver_module.SEARCH_NODES} and set(others) == {None}
+    assert not outcome.timed_out  # so the log holds the main search's programs only
+    steps = [row["step"] for row in outcome.log if "free_columns" in row]
+    neighbourhoods = {"rounding", "disagreement", "rounding-at-M"}
+    assert len(steps) == len(calls)  # each of its programs is in the log, in order
+    assert "margin-mip" in steps and neighbourhoods & set(steps)  # both kinds ran
+    for step, max_nodes in zip(steps, calls, strict=True):
+        assert max_nodes == (solver_module.SEARCH_NODES if step in neighbourhoods else None), step
