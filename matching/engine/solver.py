@@ -201,19 +201,19 @@ CUTS_FIRST_GAP = 5e-5
 CUTS_AFTER_PROGRAMS = 2
 # Under a limit, only on programs of at most this many columns per second of it (at 30 s,
 # 90,000; above it the cut search may still run the root beside, unwaited, where its own
-# conditions hold, as in the measurements below). The root takes about a ten-thousandth of a second per column (3.9 s on 62,758
-# columns, 9.4 s on 78,073, 40 s and 2.7 GB on 363,028; 10,000 households each), the other
-# core all that time, and the main search waits for it. At 10,000 households with 30 s, over
-# the 25 outside programs of 110,000-363,000 columns, the solves without it ended closer to
-# the optimum or proved it sooner on 18, later on 6 (the same placements to 0.0001 %, 4 not
-# proven by the deadline), the same on one; the widest gained most (many-pledges 9: 0.0029 %
-# below the optimum at 1.46 GB, with it 0.0173 % at 1.91 GB; quota-lattice 13: 0.0102 %
-# against 0.0296 %), and the peak memory over them was 1.59 GB against 1.96 GB. On those of
-# 60,000-79,000 columns it helped (family-heavy 11: 0.0040 % below against 0.0275 %; realistic
-# 8 and tight-quotas 10 proven at 18.7 and 16.8 s, not by 27 s without). Without a limit it
-# always runs: it is what brings the widest programs to a proof, at a price in memory
-# (many-pledges 9 with 120 s: 0.0002 % from a proof with it at 4.6 GB, 0.0099 % without at
-# 1.8 GB).
+# conditions hold, as in the measurements below). The root takes about a ten-thousandth of a
+# second per column (3.9 s on 62,758 columns, 9.4 s on 78,073, 40 s and 2.7 GB on 363,028;
+# 10,000 households each), the other core all that time, and the main search waits for it. At
+# 10,000 households with 30 s, over the 25 outside programs of 109,920-363,028 columns, the
+# solves without it ended closer to the optimum or proved it sooner on 18, later on 6 (the same
+# placements to 0.0001 %, 4 not proven by the deadline), the same on one; the widest gained most
+# (many-pledges 9: 0.0029 % below the optimum at 1.46 GB, with it 0.0173 % at 1.91 GB;
+# quota-lattice 13: 0.0102 % against 0.0296 %), and the peak memory over them was 1.59 GB
+# against 1.96 GB. On those of 60,000-79,000 columns it helped (family-heavy 11: 0.0040 % below
+# against 0.0275 %; realistic 8 and tight-quotas 10 proven at 18.7 and 16.8 s, not by 27 s
+# without). Without a limit it always runs: it is what brings the widest programs to a proof, at
+# a price in memory (many-pledges 9 with 120 s: 0.0002 % from a proof with it at 4.6 GB,
+# 0.0099 % without at 1.8 GB).
 ROOT_COLUMNS_PER_SECOND = 3_000
 # HiGHS restarts its programs after their root (presolves them again, then a second root) only
 # with at least this many seconds per 10,000 households (or no limit). Under a shorter limit
@@ -224,16 +224,16 @@ ROOT_COLUMNS_PER_SECOND = 3_000
 # not by 27 s without; proofs without a limit of random 132 and 301 and large-families 2
 # (10,000 households) took 12.7, 8.7 and 35.7 s with them, 16.1, 12.9 and 40.7 s without.
 RESTARTS_FROM = 5.0
-# The cut search beside the main one (where the root is not waited for) holds a second copy
-# of the whole program, with its root's cuts and LU factors, and runs only where it has at
-# most this many columns. Above it the root alone took 11 s (uniform-waiting 6 of the outside set, 152,002
-# columns, 10,000 households) and 18 s and 624 MB (realistic 1 at 40,000 households, 197,535
-# columns); beside the main search it ended in neither of two 30 s solves at 40,000 households
-# (197,535 and 844,721 columns), whose peak memory it took from 0.59-0.66 GB to 1.19-1.86 GB.
-# At 10,000 households all our 90 instances have at most 84,788 columns; switched off there, 80
-# of them met the targets at 3 s against 85 (same sitting), before the rounding cuts (9ab07e3)
-# could use that core instead (below: now 30 of them, those of at most 19,500 columns, may
-# have it at 3 s).
+# The cut search beside the main one (where the root is not waited for) holds a second copy of
+# the whole program, with its root's cuts and LU factors, and runs only where it has at most
+# this many columns. Above it the root alone took 11 s (uniform-waiting 6 of the outside set,
+# 152,002 columns, 10,000 households) and 18 s and 624 MB (realistic 1 at 40,000 households,
+# 197,535 columns); beside the main search it ended in neither of two 30 s solves at 40,000
+# households (197,535 and 844,721 columns), whose peak memory it took from 0.59-0.66 GB to
+# 1.19-1.86 GB. At 10,000 households all our 90 instances have at most 84,788 columns; switched
+# off there, 80 of them met the targets at 3 s against 85 (same sitting), before the rounding
+# cuts (9ab07e3) could use that core instead (below: now 30 of them, those of at most 19,500
+# columns, may have it at 3 s).
 CUT_SEARCH_COLUMNS = 150_000
 # Nor where its root would not end in time: it runs only on programs of at most this many
 # columns per second of the limit (at 3 s, 19,500), a root of about 1 s per 10,000 columns
