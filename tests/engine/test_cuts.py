@@ -323,7 +323,9 @@ def test_under_a_limit_the_root_is_waited_for_only_on_programs_narrow_enough_for
 
 
 @pytest.mark.parametrize("narrow_enough", [True, False])
-def test_a_solve_starts_the_root_only_where_the_limit_allows_its_width(monkeypatch, narrow_enough):
+def test_a_solve_waits_for_the_root_only_where_the_limit_allows_its_width(monkeypatch, narrow_enough):
+    # The root waited for is started beside at once, with ``root_cuts`` itself (the cut search,
+    # which may run it otherwise, is started with ``search_with_cuts``).
     _, prep, _, model, _ = _case(1, SHAPES[3][0], {}, n=300)
     columns = len(model.cost)
     limit = 60  # 2,000 s per 10,000 households: the width alone decides
