@@ -1294,12 +1294,11 @@ def _run_program(
     # HiGHS's own RENS is off: its sub-program's presolve (strengthenInequalities) ran for over
     # ten minutes past a 50 s time limit on one program (sweep seed 132, HiGHS 1.16), and
     # the engine solves its own rounding program first.
+    node_limit = {} if max_nodes is None else {"mip_max_nodes": max_nodes}
     h = new_highs(
         seconds, mip_rel_gap=MIP_REL_GAP, mip_heuristic_run_rens=False, threads=1,
-        mip_allow_restart=restart,
+        mip_allow_restart=restart, **node_limit,
     )
-    if max_nodes is not None:
-        h.setOptionValue("mip_max_nodes", max_nodes)
     # HiGHS gets only the free columns, the fixed ones moved into the row bounds: its presolve
     # would remove them anyway, more slowly.
     lp, offset = _free_part(model, lower, upper, row_lower, free_columns)
