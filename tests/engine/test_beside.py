@@ -93,3 +93,30 @@ def test_a_re_solve_gets_the_time_left_on_top_of_what_its_instance_used():
     assert used > 0
     set_time_left(h, 0.5)
     assert h.getOptionValue("time_limit")[1] == pytest.approx(used + 0.5)
+
+
+
+def test_the_searches_read_only_when_the_time_runs_out_start_only_under_a_limit(monkeypatch):
+    # Without a limit the main search ends in a proof, which ignores the master search and the
+    # blocks beside: starting them would only hold memory and a core.
+    started = []
+
+    class Recorded(solver_module.Beside):
+        def __init__(self, function, *args):
+            started.append(function.__name__)
+            super().__init__(function, *args)
+
+    monkeypatch.setattr(solver_module, "Beside", Recorded)
+    prep = prepare(parse_instance(generate_instance(300, seed=1, shape="small-pledges")))
+    values = {}
+    for time_limit in (60, None):
+        started.clear()
+        outcome = solver_module.solve_exact(prep, time_limit=time_limit)
+        assert not outcome.timed_out
+        values[time_limit] = solver_module.assignment_value(prep, outcome.assignment)
+        assert "improve_prices" in started  # column generation runs either way: its L is read
+        if time_limit is None:
+            assert "search_master" not in started and "search_blocks_beside" not in started
+        else:
+            assert "search_master" in started  # this instance's master search, under a limit
+    assert values[60] == pytest.approx(values[None], rel=1e-9)  # both proven optimal

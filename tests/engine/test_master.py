@@ -121,7 +121,8 @@ def test_a_proven_solve_reads_nothing_from_the_master(monkeypatch):
 
 def test_when_the_margin_programs_are_cut_short_the_master_solutions_are_taken(monkeypatch):
     # Every margin program "stopped by the clock" with nothing found (the master's own runs
-    # are real): the solve ends cut short, and what the master found is its result.
+    # are real): the solve ends cut short, and what the master found is its result. A limit
+    # far off (none would start no master search: nothing would read it).
     real = solver_module._run_program
 
     def margins_cut_short(*args, master=None, search=False, **kwargs):
@@ -135,7 +136,7 @@ def test_when_the_margin_programs_are_cut_short_the_master_solutions_are_taken(m
     monkeypatch.setattr(solver_module, "_run_program", margins_cut_short)
     inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
     prep = prepare(inst)
-    outcome = solver_module.solve_exact(prep)
+    outcome = solver_module.solve_exact(prep, time_limit=600)
     steps = [e["step"] for e in outcome.log]
     assert outcome.timed_out and "master" in steps
     assert steps.index("column-generation") < steps.index("master")
