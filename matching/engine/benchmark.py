@@ -210,13 +210,25 @@ def report(rows: list[dict], out=sys.stdout) -> None:
             )
 
 
-def main(argv: list[str] | None = None, out=sys.stdout) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark the matching engine.")
-    parser.add_argument("--sizes", default="2000,10000,40000", help="households per instance")
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--time-limit", type=float, default=30.0, help="engine time limit (s)")
-    parser.add_argument("--naive-time-limit", type=float, default=60.0)
+def add_arguments(parser) -> None:
+    """The benchmark's options, for ``main`` and ``manage.py bench_matching`` alike."""
+    parser.add_argument(
+        "--sizes", default="2000,10000,40000", help="households per instance, comma-separated"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=2026, help="the generator's seed, for every size and scenario"
+    )
+    parser.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"the methods to run, comma-separated, of {', '.join(METHODS)}",
+    )
+    parser.add_argument(
+        "--time-limit", type=float, default=30.0, help="the engine's time limit (s)"
+    )
+    parser.add_argument(
+        "--naive-time-limit", type=float, default=60.0, help="the naive model's time limit (s)"
+    )
     parser.add_argument(
         "--scenarios",
         default=",".join(SCENARIOS),
@@ -229,15 +241,37 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
         help="a child still running this long after its time limit is killed (s)",
     )
     parser.add_argument("--json", help="also write all figures to this file")
+
+
+def main(argv: list[str] | None = None, out=sys.stdout) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the matching engine.")
+    add_arguments(parser)
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         method, n, seed, limit, scenario = args.child
         print(json.dumps(run_child(method, int(n), int(seed), float(limit), scenario)))
         return 0
+    problem = invalid(args)
+    if problem:
+        parser.error(problem)
+    return run(args, out)
+
+
+def invalid(args) -> str | None:
+    """What is wrong with the options ``args``, in one line (None: nothing)."""
     for scenario in args.scenarios.split(","):
         if scenario not in SHAPES:
-            parser.error(f"unknown scenario {scenario!r} (known: {', '.join(SHAPES)})")
+            return f"unknown scenario {scenario!r} (known: {', '.join(SHAPES)})"
+    for method in args.methods.split(","):
+        if method not in METHODS:
+            return f"unknown method {method!r} (known: {', '.join(METHODS)})"
+    return None
+
+
+def run(args, out=sys.stdout) -> int:
+    """Every method on every size and scenario of ``args`` (valid: :func:`invalid`), each in
+    its own process; the report to ``out``."""
     load_before = os.getloadavg()
     rows = []
     for scenario in args.scenarios.split(","):

@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -281,3 +282,28 @@ def test_the_soft_time_limit_fails_the_run(small_world, people, monkeypatch):
     assert services.run_execute(run_id=run.pk) is False
     run.refresh_from_db()
     assert run.status == "failed" and "time limit" in run.error and not run.proposals.exists()
+
+
+def test_bench_matching_runs_the_methods_asked_for_and_writes_their_figures(tmp_path):
+    out, figures = io.StringIO(), tmp_path / "bench.json"
+    call_command(
+        "bench_matching", "--sizes", "200", "--methods", "engine,greedy", "--scenarios",
+        "standard", "--time-limit", "10", "--json", str(figures), stdout=out,
+    )
+    rows = json.loads(figures.read_text())["rows"]
+    assert [(r["method"], r["households"]) for r in rows] == [("engine", 200), ("greedy", 200)]
+    assert all("error" not in r for r in rows)
+    assert rows[0]["objective"] >= rows[1]["objective"]  # the engine is never below the greedy
+    assert "engine" in out.getvalue() and "greedy" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [("--methods", "engine,fast", "unknown method 'fast'"),
+     ("--scenarios", "standard,huge", "unknown scenario 'huge'")],
+)
+def test_bench_matching_names_an_unknown_method_or_scenario(option, value, message):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=message):
+        call_command("bench_matching", option, value)

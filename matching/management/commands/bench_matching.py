@@ -6,11 +6,12 @@ Scenarios (``--scenarios standard,small-pledges``) are shapes of
 gap, time, peak memory and fairness figures side by side. No database involved.
 """
 
+import argparse
 import io
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from matching.engine.benchmark import main
+from matching.engine import benchmark
 
 
 class Command(BaseCommand):
@@ -18,34 +19,13 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--sizes", default="2000,10000,40000")
-        parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--methods", default="engine,greedy,naive")
-        parser.add_argument("--time-limit", type=float, default=30.0)
-        parser.add_argument("--naive-time-limit", type=float, default=60.0)
-        parser.add_argument("--scenarios", default="standard,small-pledges")
-        parser.add_argument("--kill-margin", type=float, default=30.0)
-        parser.add_argument("--json")
+        benchmark.add_arguments(parser)
 
     def handle(self, *args, **options):
-        argv = [
-            "--sizes",
-            options["sizes"],
-            "--seed",
-            str(options["seed"]),
-            "--methods",
-            options["methods"],
-            "--time-limit",
-            str(options["time_limit"]),
-            "--naive-time-limit",
-            str(options["naive_time_limit"]),
-            "--scenarios",
-            options["scenarios"],
-            "--kill-margin",
-            str(options["kill_margin"]),
-        ]
-        if options["json"]:
-            argv += ["--json", options["json"]]
+        arguments = argparse.Namespace(**options)
+        problem = benchmark.invalid(arguments)
+        if problem:
+            raise CommandError(problem)
         report = io.StringIO()
-        main(argv, out=report)
+        benchmark.run(arguments, out=report)
         self.stdout.write(report.getvalue(), ending="")
