@@ -94,6 +94,7 @@ from .highs import (
     set_time_left,
     status_name,
 )
+from .lagrange import lagrangian_bound
 from .lp import LpSolution, best_per_class, solve_lp
 from .master import Master, master_program
 from .mir import lp_with_cuts
@@ -310,7 +311,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         "lp_columns": lp.columns, "lp_rounds": lp.rounds,
     }]
     if not lp.optimal:
-        return _without_lp(prep, model, classes, lp, log)
+        return _without_lp(prep, model, classes, lp, log, deadline + reserve / 4)
     lp_point = lp.x
     prices = price_vector(model, lp.row_dual)
 
@@ -1038,14 +1039,19 @@ class Beside:
         return self._value
 
 
-def _without_lp(prep, model, classes, lp: LpSolution, log) -> Outcome:
+def _without_lp(prep, model, classes, lp: LpSolution, log, until: float) -> Outcome:
     """No LP in time: where a sifted LP had ended a round, that round's counts rounded down,
     else the greedy answer (either with, within each class, the best households for the same
-    counts, which can only raise the value, and topped up); bounded by the trivial bound, or
-    by that round's prices (``D`` holds for any prices) where they give less. At 10,000
-    households with 3 s, quota-lattice 13 of the fourth outside set once had its LP cut short
-    on a busy machine: the greedy answer was 19 % below the optimum; the counts of its first
-    three or four rounds are 5.5 and 3.4 % below (its LP cut short at 1 and 1.4 s)."""
+    counts, which can only raise the value, and topped up). At 10,000 households with 3 s,
+    quota-lattice 13 of the fourth outside set once had its LP cut short on a busy machine:
+    the greedy answer was 19 % below the optimum; the counts of its first three or four rounds
+    are 5.5 and 3.4 % below (its LP cut short at 1 and 1.4 s).
+
+    Bounded by the least of the trivial bound, that round's prices (``D`` holds for any
+    prices; a round's, over the few counts it held, price the others badly: at 10,000
+    households with 1,000 pledges, 114 times the trivial bound) and the pledges' places priced
+    by hand until ``until`` (:mod:`.lagrange`: there 13.7 % above the placement where the
+    trivial bound was 169 %)."""
     # One placement, not the better of both: past the deadline, each costs 0.1-0.2 s at 10,000
     # households, and a round's counts were far better than the greedy answer where measured.
     bound = trivial_bound(prep)
@@ -1058,7 +1064,9 @@ def _without_lp(prep, model, classes, lp: LpSolution, log) -> Outcome:
         y = counts_of(model, classes, greedy(prep), len(prep.instance.households))
     best = assignment_from_counts(prep, model, classes, y)
     best_value = assignment_value(prep, best)
-    log[-1].update(incumbent=best_value)
+    by_hand = lagrangian_bound(model, len(prep.instance.pledges), best_value, until)
+    bound = min(bound, by_hand)
+    log[-1].update(incumbent=best_value, lagrangian_bound=by_hand)
     return Outcome(best, max(bound, best_value), timed_out=True, log=log)
 
 
