@@ -19,7 +19,8 @@ still worth placing at that price no longer fill the places, which a sort finds 
 subgradient steps on each row's price (Polyak's step towards the placement's value, halved
 while the bound stalls), as many as ``STEPS`` and the time allow. On many-pledges 9 of the
 outside set (10,000 households, 149 pledges), whose trivial bound is 219 % above the optimum:
-one price 6.1 %, 100 steps 1.4-1.9 % more (about 3 ms a step over its 353,129 counts).
+one price 6.1 %, 100 steps bring it to 1.5-1.9 % (3-5 ms a step over its 353,129 counts;
+``bench/lagrangian_bound.py``).
 """
 
 from __future__ import annotations
