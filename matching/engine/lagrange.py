@@ -19,7 +19,7 @@ still worth placing at that price no longer fill the places, which a sort finds 
 subgradient steps on each row's price (Polyak's step towards the placement's value, halved
 while the bound stalls), as many as ``STEPS`` and the time allow. On many-pledges 9 of the
 outside set (10,000 households, 149 pledges), whose trivial bound is 219 % above the optimum:
-one price 6.1 %, 100 steps bring it to 1.5-1.9 % (3-5 ms a step over its 353,129 counts;
+one price 5.1 %, 100 steps bring it to 1.5 % (3-5 ms a step over its 353,129 counts;
 ``bench/lagrangian_bound.py``).
 """
 
@@ -32,7 +32,7 @@ import numpy as np
 from .aggregate import AggregateModel
 
 STEPS = 100  # subgradient steps at most (a count, so that a solve in time gives one bound)
-STALLED_STEPS = 5  # steps without a better bound before the step is halved
+STALLED_STEPS = 10  # steps without a better bound before the step is halved (5 and 20 did no better)
 
 
 class _Pricing:
@@ -45,7 +45,9 @@ class _Pricing:
         with_quota = model.starts[1 : ny + 1] - first == 3
         self.quota_row = np.where(with_quota, model.index[np.minimum(first + 2, len(model.index) - 1)], -1)
         self.size = model.values[first + 1]  # persons per household
-        self.bonus = model.cost[:ny]
+        # A count held at zero (its quota or capacity holds no household of its size) takes
+        # no one, whatever the prices: left out, as if dear beyond any price.
+        self.bonus = np.where(model.upper[:ny] > 0, model.cost[:ny], -np.inf)
         self.y_class = model.y_class
         self.class_first = np.searchsorted(model.y_class, np.arange(self.n_classes))
         self.class_size = self.size[self.class_first]
@@ -66,9 +68,10 @@ class _Pricing:
         reaching = np.flatnonzero(gain >= best[self.y_class])  # exact: ``best`` is one of them
         _, first = np.unique(self.y_class[reaching], return_index=True)
         column = reaching[first]  # each class's first best count
-        level_gain = self.level_base + best[self.level_class]
-        placed = np.where(level_gain > 0, self.level_count, 0.0)
-        value = float(prices @ self.places) + float(placed @ level_gain)
+        level_gain = self.level_base + best[self.level_class]  # -inf: a class held at zero
+        worth = level_gain > 0
+        placed = np.where(worth, self.level_count, 0.0)
+        value = float(prices @ self.places) + float(placed[worth] @ level_gain[worth])
         persons = np.bincount(self.level_class, weights=placed, minlength=self.n_classes) * self.class_size
         used = np.bincount(self.capacity_row[column], weights=persons, minlength=len(prices))
         quota = self.quota_row[column] >= 0
