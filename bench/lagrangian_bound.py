@@ -10,8 +10,6 @@ For example, on the outside set (``python bench/outside_instances.py --set DIR``
     python bench/lagrangian_bound.py DIR/*.json --optima bench/outside_optima.json
 """
 
-import argparse
-import json
 import math
 import sys
 import time
@@ -19,41 +17,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bounds import above, arguments, optimum_of  # noqa: E402
+
 from matching.engine.aggregate import build_aggregate  # noqa: E402
 from matching.engine.classes import build_classes  # noqa: E402
 from matching.engine.instance import load_instance  # noqa: E402
-from matching.engine.lagrange import _Pricing, lagrangian_bound  # noqa: E402
+from matching.engine.lagrange import Pricing, lagrangian_bound  # noqa: E402
 from matching.engine.model import prepare  # noqa: E402
 from matching.engine.solver import trivial_bound  # noqa: E402
 
 
-def above(value: float, optimum: float | None) -> str:
-    """How far ``value`` is above ``optimum``, in percent ("-" when it is not known)."""
-    return "-" if optimum is None else f"{(value - optimum) / optimum * 100:.2f} %"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="+", type=Path)
-    parser.add_argument("--optima", type=Path, help="JSON of optima (file:STEM@HOUSEHOLDS keys)")
-    args = parser.parse_args()
-    optima = json.loads(args.optima.read_text()) if args.optima else {}
+    args = arguments(__doc__.splitlines()[0])
     print("instance | trivial bound | one price per person | with the steps | steps s")
     for path in args.files:
         instance = load_instance(path)
         prep = prepare(instance)
         model = build_aggregate(instance, build_classes(prep))
-        key = f"file:{path.stem}@{len(instance.households)}"
-        optimum = optima.get(key, {}).get("objective")
-        pricing = _Pricing(model, len(instance.pledges))
+        key, optimum = optimum_of(args.optima, path, len(instance.households))
+        pricing = Pricing(model, len(instance.pledges))
         per_person, _ = pricing.bound(pricing.per_person())
         started = time.perf_counter()
         # Towards the optimum where it is known, else towards 0 (steps then too long at first).
         stepped = lagrangian_bound(model, len(instance.pledges), optimum or 0.0, math.inf)
         seconds = time.perf_counter() - started
         print(
-            f"{key} | {above(trivial_bound(prep), optimum)} | {above(per_person, optimum)} | "
-            f"{above(stepped, optimum)} | {seconds:.2f}",
+            f"{key} | {above(trivial_bound(prep), optimum, 2)} | {above(per_person, optimum, 2)} | "
+            f"{above(stepped, optimum, 2)} | {seconds:.2f}",
             flush=True,
         )
 

@@ -9,13 +9,13 @@ the outside set (``python bench/outside_instances.py --set DIR``):
     python bench/rounding_cuts.py DIR/*.json --optima bench/outside_optima.json
 """
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bounds import above, arguments, optimum_of  # noqa: E402
 
 from matching.engine.aggregate import build_aggregate  # noqa: E402
 from matching.engine.classes import build_classes  # noqa: E402
@@ -27,17 +27,8 @@ from matching.engine.model import prepare  # noqa: E402
 from matching.engine.solver import dual_bound, price_vector  # noqa: E402
 
 
-def above(value: float, optimum: float | None) -> str:
-    """How far ``value`` is above ``optimum``, in percent ("-" when it is not known)."""
-    return "-" if optimum is None else f"{(value - optimum) / optimum * 100:.4f} %"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="+", type=Path)
-    parser.add_argument("--optima", type=Path, help="JSON of optima (file:STEM@HOUSEHOLDS keys)")
-    args = parser.parse_args()
-    optima = json.loads(args.optima.read_text()) if args.optima else {}
+    args = arguments(__doc__.splitlines()[0])
     print("instance | D above optimum | M above optimum | cuts | rounds | LP s | cuts s")
     for path in args.files:
         instance = load_instance(path)
@@ -50,8 +41,7 @@ def main() -> None:
         started = time.perf_counter()
         found = lp_with_cuts(model, lp.x, basis, counts, lambda: None)
         cut_seconds = time.perf_counter() - started
-        key = f"file:{path.stem}@{len(instance.households)}"
-        optimum = optima.get(key, {}).get("objective")
+        key, optimum = optimum_of(args.optima, path, len(instance.households))
         if found is None:
             print(f"{key} | {above(lp_bound, optimum)} | no cut | 0 | 0 | {lp_seconds:.2f} | {cut_seconds:.2f}")
             continue

@@ -35,7 +35,7 @@ STEPS = 100  # subgradient steps at most (a count, so that a solve in time gives
 STALLED_STEPS = 10  # steps without a better bound before the step is halved (5 and 20 did no better)
 
 
-class _Pricing:
+class Pricing:
     """The program's counts and levels as arrays for pricing (built once)."""
 
     def __init__(self, model: AggregateModel, n_pledges: int):
@@ -97,7 +97,7 @@ class _Pricing:
 def lagrangian_bound(model: AggregateModel, n_pledges: int, value: float, until: float) -> float:
     """The least ``B`` found from one price per person on, with subgradient steps towards
     ``value`` (a placement's) until ``until`` (a ``time.perf_counter()`` reading) or ``STEPS``."""
-    pricing = _Pricing(model, n_pledges)
+    pricing = Pricing(model, n_pledges)
     prices = pricing.per_person()
     best = np.inf
     theta, stalled = 1.0, 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from matching.engine.aggregate import build_aggregate
 from matching.engine.classes import build_classes
-from matching.engine.highs import make_lp, new_highs
+from matching.engine.highs import is_optimal, make_lp, new_highs
 from matching.engine.model import prepare
 
 
@@ -57,3 +57,12 @@ def solved_lp(inst):
     h.passModel(make_lp(**model.arrays()))
     h.run()
     return prep, classes, model, h
+
+
+def lp_value(model) -> float:
+    """The optimum of ``model``'s LP relaxation, solved whole."""
+    h = new_highs(presolve="off")
+    h.passModel(make_lp(**model.arrays()))
+    h.run()
+    assert is_optimal(h)
+    return h.getInfo().objective_function_value

@@ -9,10 +9,11 @@ from matching.engine import lagrange, parse_instance
 from matching.engine.aggregate import build_aggregate
 from matching.engine.classes import build_classes
 from matching.engine.generator import generate_instance
-from matching.engine.highs import is_optimal, make_lp, new_highs
 from matching.engine.model import prepare
 from matching.engine.naive import solve_naive
 from matching.engine.solver import assignment_value, trivial_bound
+
+from .builders import lp_value
 
 SHAPES = ["standard", "small-pledges", "large-families", "scarce", "strict"]
 
@@ -20,14 +21,6 @@ SHAPES = ["standard", "small-pledges", "large-families", "scarce", "strict"]
 def _program(shape, seed, n=120):
     prep = prepare(parse_instance(generate_instance(n, seed=seed, shape=shape)))
     return prep, build_aggregate(prep.instance, build_classes(prep))
-
-
-def _lp_value(model) -> float:
-    h = new_highs(presolve="off")
-    h.passModel(make_lp(**model.arrays()))
-    h.run()
-    assert is_optimal(h)
-    return h.getInfo().objective_function_value
 
 
 def _optimum(prep) -> float:
@@ -40,8 +33,8 @@ def _optimum(prep) -> float:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_any_prices_bound_every_placement_and_the_lp(shape, seed):
     prep, model = _program(shape, seed)
-    pricing = lagrange._Pricing(model, len(prep.instance.pledges))
-    optimum, lp = _optimum(prep), _lp_value(model)
+    pricing = lagrange.Pricing(model, len(prep.instance.pledges))
+    optimum, lp = _optimum(prep), lp_value(model)
     assert optimum <= lp + 1e-6
     rng = np.random.default_rng(seed)
     for scale in (0.0, 1.0, 5.0):  # no price (the trivial bound), moderate, dear
@@ -59,7 +52,7 @@ def test_any_prices_bound_every_placement_and_the_lp(shape, seed):
 @pytest.mark.parametrize("shape", SHAPES)
 def test_the_price_per_person_is_the_best_single_price(shape):
     prep, model = _program(shape, 3, n=300)
-    pricing = lagrange._Pricing(model, len(prep.instance.pledges))
+    pricing = lagrange.Pricing(model, len(prep.instance.pledges))
     chosen = pricing.per_person()
     mu = chosen[pricing.capacity_rows[0]]
     assert np.all(chosen[pricing.capacity_rows] == mu) and not chosen[: pricing.n_classes].any()
@@ -73,18 +66,18 @@ def test_the_price_per_person_is_the_best_single_price(shape):
 def test_the_steps_only_lower_the_bound_and_stop_at_the_time_given():
     prep, model = _program("standard", 4, n=600)
     n_pledges = len(prep.instance.pledges)
-    pricing = lagrange._Pricing(model, n_pledges)
+    pricing = lagrange.Pricing(model, n_pledges)
     per_person, _ = pricing.bound(pricing.per_person())
     optimum = _optimum(prep)
     stepped = lagrange.lagrangian_bound(model, n_pledges, optimum, math.inf)
-    assert _lp_value(model) - 1e-6 <= stepped < per_person  # the steps found better prices
+    assert lp_value(model) - 1e-6 <= stepped < per_person  # the steps found better prices
     # Out of time from the start: the price per person alone.
     assert lagrange.lagrangian_bound(model, n_pledges, optimum, 0.0) == pytest.approx(per_person)
 
 
 def test_the_subgradient_is_the_places_left_by_what_the_prices_place():
     prep, model = _program("standard", 5)
-    pricing = lagrange._Pricing(model, len(prep.instance.pledges))
+    pricing = lagrange.Pricing(model, len(prep.instance.pledges))
     # Prices away from B's kinks (the price per person is one): random ones.
     prices = np.zeros(model.n_rows)
     rng = np.random.default_rng(5)

@@ -31,6 +31,8 @@ from matching.engine.solver import (
     trivial_bound,
 )
 
+from .builders import lp_value
+
 
 def program(n=800, seed=3, **shape):
     """An instance whose classes have many pledges each (so that sifting has work to do)."""
@@ -42,14 +44,6 @@ def program(n=800, seed=3, **shape):
     return prep, classes, build_aggregate(inst, classes)
 
 
-def plain_lp_value(model) -> float:
-    h = new_highs(presolve="off")
-    h.passModel(make_lp(**model.arrays()))
-    h.run()
-    assert is_optimal(h)
-    return h.getInfo().objective_function_value
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_sifting_reaches_the_optimum_of_the_whole_lp(seed):
     _, _, model = program(seed=seed)
@@ -57,7 +51,7 @@ def test_sifting_reaches_the_optimum_of_the_whole_lp(seed):
     lp = solve_lp(model, None)
     assert lp.optimal and lp.sifted and lp.rounds >= 1 and lp.columns < model.n_y
     value = float(model.cost @ lp.x)
-    assert value == pytest.approx(plain_lp_value(model), rel=1e-9)
+    assert value == pytest.approx(lp_value(model), rel=1e-9)
     # The point is feasible for the whole program, and no column left out could raise it:
     activity = row_activity(model, lp.x)
     assert np.all(activity <= model.row_upper + 1e-6)
@@ -82,7 +76,7 @@ def test_sifting_lets_go_of_the_columns_that_came_to_nothing_and_reaches_the_sam
     assert kept_all.optimal and let_go.optimal and let_go.sifted
     assert let_go.columns < kept_all.columns  # fewer counts held at the end
     value = float(model.cost @ let_go.x)
-    assert value == pytest.approx(plain_lp_value(model), rel=1e-9)
+    assert value == pytest.approx(lp_value(model), rel=1e-9)
     assert value == pytest.approx(float(model.cost @ kept_all.x), rel=1e-9)
     # HiGHS holds what ``working`` says, and the basis handed on is of those columns.
     assert let_go.highs.getNumCol() == len(let_go.working)
@@ -105,7 +99,7 @@ def test_a_narrow_program_is_solved_whole():
     assert model.n_y <= SIFTED_FROM_COUNTS_PER_CLASS * len(model.classes)
     lp = solve_lp(model, None)
     assert lp.optimal and not lp.sifted and lp.rounds == 0 and lp.columns == model.n_y
-    assert float(model.cost @ lp.x) == pytest.approx(plain_lp_value(model), rel=1e-9)
+    assert float(model.cost @ lp.x) == pytest.approx(lp_value(model), rel=1e-9)
 
 
 def test_a_wide_program_of_narrow_classes_is_sifted_then_held_whole(monkeypatch):
@@ -123,7 +117,7 @@ def test_a_wide_program_of_narrow_classes_is_sifted_then_held_whole(monkeypatch)
     assert lp.optimal and not lp.sifted and lp.rounds >= 1 and lp.columns == model.n_y
     assert lp.highs.getNumCol() == len(model.cost)
     assert lp.highs.getInfo().simplex_iteration_count == 0
-    assert float(model.cost @ lp.x) == pytest.approx(plain_lp_value(model), rel=1e-9)
+    assert float(model.cost @ lp.x) == pytest.approx(lp_value(model), rel=1e-9)
     activity = row_activity(model, lp.x)
     assert np.all(activity <= model.row_upper + 1e-6)
     assert np.all((lp.x >= model.lower - 1e-9) & (lp.x <= model.upper + 1e-9))
@@ -158,7 +152,7 @@ def test_the_sifting_s_last_rounds_by_the_primal_simplex_reach_the_same_optimum(
     assert (PRIMAL_SIMPLEX in strategies) == (primal_from == 0)
     assert strategies[-1] == DUAL_SIMPLEX
     assert lp.highs.getOptionValue("simplex_strategy")[1] == DUAL_SIMPLEX
-    assert float(model.cost @ lp.x) == pytest.approx(plain_lp_value(model), rel=1e-9)
+    assert float(model.cost @ lp.x) == pytest.approx(lp_value(model), rel=1e-9)
 
 
 def test_the_whole_basis_restarts_highs_without_iterations():
@@ -209,7 +203,7 @@ def test_an_lp_cut_short_keeps_its_last_round_whose_prices_still_bound(monkeypat
     assert np.all(activity <= model.row_upper + 1e-6)
     assert np.all(activity >= model.row_lower - 1e-6)
     assert np.all((lp.x >= model.lower - 1e-9) & (lp.x <= model.upper + 1e-9))
-    optimum = plain_lp_value(model)
+    optimum = lp_value(model)
     assert 0 < float(model.cost @ lp.x) <= optimum + 1e-6
     # Its prices still bound every solution (at or above the LP's optimum), and far more
     # tightly than the trivial bound.
@@ -231,7 +225,7 @@ def test_without_an_lp_the_solve_takes_the_last_round_and_its_bound(monkeypatch)
     assert value > assignment_value(prep, assignment_from_counts(prep, model, classes, greedy_counts))
     entry = outcome.log[-1]
     assert outcome.bound == pytest.approx(min(entry["lp_bound"], entry["lagrangian_bound"]))
-    assert plain_lp_value(model) - 1e-6 <= outcome.bound < trivial_bound(prep)
+    assert lp_value(model) - 1e-6 <= outcome.bound < trivial_bound(prep)
 
 
 def test_best_per_class_keeps_the_highest_scores_of_each_class():
