@@ -260,6 +260,9 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
 
 def invalid(args) -> str | None:
     """What is wrong with the options ``args``, in one line (None: nothing)."""
+    for size in args.sizes.split(","):
+        if not size.strip().isdigit() or int(size) <= 0:
+            return f"--sizes: {size!r} is not a number of households (comma-separated, each above 0)"
     for scenario in args.scenarios.split(","):
         if scenario not in SHAPES:
             return f"unknown scenario {scenario!r} (known: {', '.join(SHAPES)})"

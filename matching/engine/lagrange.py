@@ -10,8 +10,9 @@ where ``pi_j`` adds up the prices of the rows a household of class ``c`` takes p
 ``j`` and the levels are :mod:`.aggregate`'s (a class's households by base value): freed from
 the places, each household goes where it gains most at those prices, or nowhere, and a
 placement never takes more places than ``b``. This is the Lagrangian relaxation of the
-pledges' rows (the LP's dual with the class prices best for ``pi``); its least value over all
-``pi`` is the LP's optimum, and any ``pi`` gives a bound.
+pledges' rows, without the counts' own upper bounds (a count held at zero is left out): its
+least value over all ``pi`` is the optimum of the LP without those bounds, at or above the
+LP's, and any ``pi`` gives a bound.
 
 Without the LP's prices, two steps find good ones. First one price per person for every
 pledge's places: ``B`` is convex and piecewise linear in it and least where the households
@@ -50,6 +51,9 @@ class Pricing:
         self.bonus = np.where(model.upper[:ny] > 0, model.cost[:ny], -np.inf)
         self.y_class = model.y_class
         self.class_first = np.searchsorted(model.y_class, np.arange(self.n_classes))
+        # Every class has counts (:func:`.classes.build_classes` keeps only households with a
+        # pledge), in one run each: else ``reduceat`` would give a class another's best.
+        assert np.all(np.diff(np.append(self.class_first, ny)) > 0)
         self.class_size = self.size[self.class_first]
         self.level_class = model.index[model.starts[ny:-1]]
         self.level_base = model.cost[ny:]

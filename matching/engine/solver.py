@@ -337,7 +337,9 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # search, the pledge blocks beside) start only under a limit: without one the main search
     # ends in a proof, which ignores them, and their HiGHS trees would only hold memory and a
     # core (many-pledges 9 of the outside set, 10,000 households: proven in 139 s at 4.05 GB
-    # without its master search beside the root, 159 s at 4.64 GB with it).
+    # without its master search beside the root, 159 s at 4.64 GB with it). Only a margin
+    # program that HiGHS ended neither solved nor infeasible (never seen) would end a solve
+    # without a limit unproven; its placement is then the main search's alone.
     limited = time_limit is not None
 
     # Whether HiGHS may restart a program after its root (``RESTARTS_FROM``).
@@ -1050,8 +1052,8 @@ def _without_lp(prep, model, classes, lp: LpSolution, log, until: float) -> Outc
     Bounded by the least of the trivial bound, that round's prices (``D`` holds for any
     prices; a round's, over the few counts it held, price the others badly: at 10,000
     households with 1,000 pledges, 114 times the trivial bound) and the pledges' places priced
-    by hand until ``until`` (:mod:`.lagrange`: there 13.7 % above the placement where the
-    trivial bound was 169 %)."""
+    by hand until ``until`` (:mod:`.lagrange`: there 12.6-14.6 % above the placement where
+    the trivial bound was 169 %)."""
     # One placement, not the better of both: past the deadline, each costs 0.1-0.2 s at 10,000
     # households, and a round's counts were far better than the greedy answer where measured.
     bound = trivial_bound(prep)

@@ -96,9 +96,17 @@ def test_a_re_solve_gets_the_time_left_on_top_of_what_its_instance_used():
 
 
 
-def test_the_searches_read_only_when_the_time_runs_out_start_only_under_a_limit(monkeypatch):
+@pytest.mark.parametrize("root_waited_for", [True, False])
+def test_the_searches_read_only_when_the_time_runs_out_start_only_under_a_limit(
+    monkeypatch, root_waited_for
+):
     # Without a limit the main search ends in a proof, which ignores the master search and the
-    # blocks beside: starting them would only hold memory and a core.
+    # blocks beside: starting them would only hold memory and a core. Where the root cuts are
+    # waited for (always, without a limit) the master search runs beside; where they are not,
+    # the blocks do.
+    if not root_waited_for:
+        monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)
+    beside = "search_master" if root_waited_for else "search_blocks_beside"
     started = []
 
     class Recorded(solver_module.Beside):
@@ -118,5 +126,5 @@ def test_the_searches_read_only_when_the_time_runs_out_start_only_under_a_limit(
         if time_limit is None:
             assert "search_master" not in started and "search_blocks_beside" not in started
         else:
-            assert "search_master" in started  # this instance's master search, under a limit
+            assert beside in started  # under a limit, on this instance
     assert values[60] == pytest.approx(values[None], rel=1e-9)  # both proven optimal

@@ -92,3 +92,18 @@ def test_the_subgradient_is_the_places_left_by_what_the_prices_place():
     raised = prices.copy()
     raised[row] += step
     assert pricing.bound(raised)[0] - value == pytest.approx(step * left[row], abs=1e-9)
+
+
+@pytest.mark.parametrize("shape", ["standard", "large-families", "strict"])
+def test_counts_held_at_zero_take_no_one(shape):
+    # A count whose pledge cannot hold a household of its size (upper bound 0) is left out of
+    # each household's choice: the bound is then tighter than with it, and still valid.
+    prep, model = _program(shape, 1)
+    held_at_zero = model.upper[: model.n_y] == 0
+    assert held_at_zero.any()
+    n_pledges = len(prep.instance.pledges)
+    pricing, with_them = lagrange.Pricing(model, n_pledges), lagrange.Pricing(model, n_pledges)
+    with_them.bonus = model.cost[: model.n_y].copy()  # as if they could take households
+    assert np.isneginf(pricing.bonus[held_at_zero]).all()
+    for prices in (np.zeros(model.n_rows), pricing.per_person()):
+        assert lp_value(model) - 1e-6 <= pricing.bound(prices)[0] < with_them.bound(prices)[0]

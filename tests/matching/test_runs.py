@@ -300,9 +300,10 @@ def test_bench_matching_runs_the_methods_asked_for_and_writes_their_figures(tmp_
 @pytest.mark.parametrize(
     "option, value, message",
     [("--methods", "engine,fast", "unknown method 'fast'"),
-     ("--scenarios", "standard,huge", "unknown scenario 'huge'")],
+     ("--scenarios", "standard,huge", "unknown scenario 'huge'"),
+     ("--sizes", "2000,lots", "'lots' is not a number of households")],
 )
-def test_bench_matching_names_an_unknown_method_or_scenario(option, value, message):
+def test_bench_matching_names_an_unknown_method_scenario_or_size(option, value, message):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match=message):
