@@ -98,7 +98,7 @@ def test_a_re_solve_gets_the_time_left_on_top_of_what_its_instance_used():
 
 @pytest.mark.parametrize("root_waited_for", [True, False])
 def test_the_searches_read_only_when_the_time_runs_out_start_only_under_a_limit(
-    monkeypatch, root_waited_for
+    monkeypatch, started_beside, root_waited_for
 ):
     # Without a limit the main search ends in a proof, which ignores the master search and the
     # blocks beside: starting them would only hold memory and a core. Where the root cuts are
@@ -107,14 +107,7 @@ def test_the_searches_read_only_when_the_time_runs_out_start_only_under_a_limit(
     if not root_waited_for:
         monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)
     beside = "search_master" if root_waited_for else "search_blocks_beside"
-    started = []
-
-    class Recorded(solver_module.Beside):
-        def __init__(self, function, *args):
-            started.append(function.__name__)
-            super().__init__(function, *args)
-
-    monkeypatch.setattr(solver_module, "Beside", Recorded)
+    started = started_beside
     prep = prepare(parse_instance(generate_instance(300, seed=1, shape="small-pledges")))
     values = {}
     for time_limit in (60, None):

@@ -323,7 +323,9 @@ def test_under_a_limit_the_root_is_waited_for_only_on_programs_narrow_enough_for
 
 
 @pytest.mark.parametrize("narrow_enough", [True, False])
-def test_a_solve_waits_for_the_root_only_where_the_limit_allows_its_width(monkeypatch, narrow_enough):
+def test_a_solve_waits_for_the_root_only_where_the_limit_allows_its_width(
+    monkeypatch, started_beside, narrow_enough
+):
     # The root waited for is started beside at once, with ``root_cuts`` itself (the cut search,
     # which may run it otherwise, is started with ``search_with_cuts``).
     _, prep, _, model, _ = _case(1, SHAPES[3][0], {}, n=300)
@@ -332,16 +334,8 @@ def test_a_solve_waits_for_the_root_only_where_the_limit_allows_its_width(monkey
     # Half a column either side, so that no rounding of the product decides it.
     per_second = (columns + (0.5 if narrow_enough else -0.5)) / limit
     monkeypatch.setattr(solver_module, "ROOT_COLUMNS_PER_SECOND", per_second)
-    started = []
-
-    class Recorded(solver_module.Beside):  # what each search beside was started with
-        def __init__(self, function, *args):
-            started.append(function)
-            super().__init__(function, *args)
-
-    monkeypatch.setattr(solver_module, "Beside", Recorded)
     outcome = solver_module.solve_exact(prep, time_limit=limit)
-    assert (solver_module.root_cuts in started) == narrow_enough
+    assert ("root_cuts" in started_beside) == narrow_enough
     assert not outcome.timed_out  # proven either way
 
 

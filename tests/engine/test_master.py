@@ -108,21 +108,13 @@ def test_the_master_gives_placements_never_above_the_optimum_and_finds_it_from_i
     assert from_optimum.value == pytest.approx(optimum, rel=1e-9)
 
 
-def test_a_proven_solve_reads_nothing_from_the_master(monkeypatch):
+def test_a_proven_solve_reads_nothing_from_the_master(monkeypatch, started_beside):
     # The margin programs prove the optimum: the master search beside them is stopped and
     # nothing of it is read, so the result is the one without it (whichever ends first). A
     # limit far off: without one no master search starts at all.
     inst = parse_instance(generate_instance(1500, seed=4, shape="small-pledges"))
-    started = []
-
-    class Recorded(solver_module.Beside):
-        def __init__(self, function, *args):
-            started.append(function.__name__)
-            super().__init__(function, *args)
-
-    monkeypatch.setattr(solver_module, "Beside", Recorded)
     outcome = solver_module.solve_exact(prepare(inst), time_limit=600)
-    assert "search_master" in started  # it ran beside the margin programs
+    assert "search_master" in started_beside  # it ran beside the margin programs
     assert not outcome.timed_out
     assert "master" not in [e["step"] for e in outcome.log]
     monkeypatch.setattr(solver_module, "MASTER_ROUNDS", 0)
