@@ -95,7 +95,6 @@ def test_a_re_solve_gets_the_time_left_on_top_of_what_its_instance_used():
     assert h.getOptionValue("time_limit")[1] == pytest.approx(used + 0.5)
 
 
-
 @pytest.mark.parametrize("root_waited_for", [True, False])
 def test_the_searches_read_only_when_the_time_runs_out_start_only_under_a_limit(
     monkeypatch, started_beside, root_waited_for
@@ -107,17 +106,17 @@ def test_the_searches_read_only_when_the_time_runs_out_start_only_under_a_limit(
     if not root_waited_for:
         monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)
     beside = "search_master" if root_waited_for else "search_blocks_beside"
-    started = started_beside
     prep = prepare(parse_instance(generate_instance(300, seed=1, shape="small-pledges")))
     values = {}
     for time_limit in (60, None):
-        started.clear()
+        started_beside.clear()
         outcome = solver_module.solve_exact(prep, time_limit=time_limit)
         assert not outcome.timed_out
         values[time_limit] = solver_module.assignment_value(prep, outcome.assignment)
-        assert "improve_prices" in started  # column generation runs either way: its L is read
+        assert "improve_prices" in started_beside  # column generation runs either way: its L is read
         if time_limit is None:
-            assert "search_master" not in started and "search_blocks_beside" not in started
+            assert "search_master" not in started_beside
+            assert "search_blocks_beside" not in started_beside
         else:
-            assert beside in started  # under a limit, on this instance
+            assert beside in started_beside  # under a limit, on this instance
     assert values[60] == pytest.approx(values[None], rel=1e-9)  # both proven optimal
