@@ -63,6 +63,16 @@ class AggregateModel:
             self.entry_columns = np.repeat(np.arange(len(self.cost)), np.diff(self.starts))
         return self.entry_columns
 
+    def count_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per y column (a count): its pledge's capacity row, its quota row (-1 where the
+        pledge has no quotas) and its households' size. A count's entries are its class row,
+        the capacity row, then the quota row (:func:`build_aggregate`): not for a program with
+        cut rows added (:func:`.cuts.with_cuts`)."""
+        first = self.starts[: self.n_y]
+        has_quota = np.diff(self.starts[: self.n_y + 1]) > 2
+        quota_row = np.where(has_quota, self.index[np.where(has_quota, first + 2, 0)], -1)
+        return self.index[first + 1], quota_row, self.values[first + 1]
+
     def arrays(self, lower=None, upper=None, row_lower=None, integer=False) -> dict:
         """The program as arrays for :func:`.highs.make_lp`: its LP relaxation (the integer
         program with ``integer``), with any of the bounds given in place of its own."""

@@ -79,11 +79,7 @@ class PledgeColumns:
 
 def pledge_columns(model: AggregateModel, n_pledges: int) -> list[PledgeColumns]:
     n_classes = len(model.classes)
-    # A y column's entries are its class row, its pledge's capacity row, then its quota row
-    # when the pledge has quotas.
-    y_starts = model.starts[: model.n_y]
-    has_quota = np.diff(model.starts[: model.n_y + 1]) > 2
-    quota_row_of = np.where(has_quota, model.index[np.where(has_quota, y_starts + 2, 0)], -1)
+    _, quota_row_of, size_of = model.count_rows()
     by_pledge = np.argsort(model.y_pledge, kind="stable")  # ascending within each pledge
     edges = np.searchsorted(model.y_pledge[by_pledge], np.arange(n_pledges + 1))
     out = []
@@ -99,7 +95,7 @@ def pledge_columns(model: AggregateModel, n_pledges: int) -> list[PledgeColumns]
             PledgeColumns(
                 columns=columns,
                 classes=model.y_class[columns],
-                size=model.values[y_starts[columns] + 1].astype(np.int64),
+                size=size_of[columns].astype(np.int64),
                 count=model.upper[columns].astype(np.int64),
                 bonus=model.cost[columns],
                 group=group,

@@ -41,11 +41,7 @@ class Pricing:
 
     def __init__(self, model: AggregateModel, n_pledges: int):
         ny, self.n_classes = model.n_y, len(model.classes)
-        first = model.starts[:ny]  # each count's entries: class row, capacity row, quota row
-        self.capacity_row = model.index[first + 1]
-        with_quota = model.starts[1 : ny + 1] - first == 3
-        self.quota_row = np.where(with_quota, model.index[np.minimum(first + 2, len(model.index) - 1)], -1)
-        self.size = model.values[first + 1]  # persons per household
+        self.capacity_row, self.quota_row, self.size = model.count_rows()
         # A count held at zero (its quota or capacity holds no household of its size) takes
         # no one, whatever the prices: left out, as if dear beyond any price.
         self.bonus = np.where(model.upper[:ny] > 0, model.cost[:ny], -np.inf)
