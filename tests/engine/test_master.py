@@ -143,9 +143,9 @@ def test_when_the_margin_programs_are_cut_short_the_master_solutions_are_taken(m
     assert outcome.timed_out and "master" in steps
     assert steps.index("column-generation") < steps.index("master")
     # Its results come last (the exchange at L's prices, when it improves, then the master
-    # programs), each taken when better, and they are the result.
+    # programs), each taken when better, and they are the result, polished (:mod:`.slots`).
     first = min(steps.index(s) for s in ("exchange-at-L", "master") if s in steps)
-    assert set(steps[first:]) <= {"exchange-at-L", "master"}
+    assert set(steps[first:-1]) <= {"exchange-at-L", "master"} and steps[-1] == "slots"
     values = [e["value"] for e in outcome.log[first - 1 :]]
     assert values == sorted(values)
     value = math.fsum(prep.value(i, j) for i, j in enumerate(outcome.assignment) if j >= 0)
