@@ -57,9 +57,9 @@ Outline (docs/matching-engine.md has the full argument):
    unless the cut search runs there: once column generation has ended (until the master
    search starts), or at once where no pledge is priced as a knapsack.
 8. A solve the clock ended polishes its best placement (:mod:`.slots`): the best households
-   for the slots it fills (so many households of each size and frontline state per pledge),
-   a transportation problem whose LP optimum is whole. The margin programs stop sooner by
-   the time it is expected to take.
+   for the slots it fills (so many households of each size per pledge, and of each state where
+   the pledge has quotas), a transportation problem whose LP optimum is whole. All that
+   follows the LP ends sooner by the time it is expected to take.
 
 Everything is deterministic for a given instance and time limit: HiGHS is deterministic for
 a given model (and runs on one thread, as a search may run beside it), the model is
@@ -193,13 +193,19 @@ BLOCK_COLUMNS = 3000
 SEARCH_NODES = 200
 # The last placement of a solve the clock ended is polished (:mod:`.slots`, step 8 of the
 # outline) over the counts it holds and those whose reduced profit at the LP's prices is
-# within this share of its distance from ``D``: on 12 outside files at 10,000 households that
-# gained as much as all counts did (one file 0.0009 % less) in 0.06-0.3 s instead of 0.1-1.0 s.
-# The margin programs stop sooner for it by this many seconds per count column, at most
-# ``POLISH_SHARE`` of the limit (0.15 s at 3 s; 0.05-0.3 s measured).
+# within this share of its distance from ``D``. With the whole distance nothing better would be
+# left out (by the argument of the margin programs: a count dearer than that is zero in every
+# placement worth more), in 0.1-1.0 s at 10,000 households; with a tenth, the same gains on 10
+# of 12 outside files (0.0009 % and 0.0014 % of the optimum less on two uniform-waiting ones)
+# in 0.06-0.3 s. All that follows the LP ends sooner for it by this many seconds per count
+# column, at most ``POLISH_SHARE`` of the limit (0.24 s at 3 s), and the polish holds at most
+# as many counts as that time allows at ``POLISH_SECONDS_PER_KEPT`` each (those the placement
+# uses, then those of highest reduced profit): where the programs are wide, with 100-150
+# pledges, a polish of all the counts within the margin (250,000) did not end in time.
 POLISH_MARGIN_SHARE = 0.1
 POLISH_SECONDS_PER_COUNT = 1.5e-6
-POLISH_SHARE = 0.05
+POLISH_SHARE = 0.08
+POLISH_SECONDS_PER_KEPT = 4e-6
 # A margin program too large for the time left is tried this many times with ``tau`` half as
 # far grown (:meth:`Margins.bounds_that_fit`) before the blocks are searched instead.
 FIT_STEPS = 3
@@ -312,11 +318,6 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     n_households = len(prep.instance.households)
     if model.n_y == 0:
         return Outcome([UNPLACED] * n_households, 0.0)
-    # The time the last placement's polish (step 8) is expected to take is kept for it.
-    polish_seconds = 0.0
-    if time_limit is not None:
-        polish_seconds = min(POLISH_SHARE * time_limit, POLISH_SECONDS_PER_COUNT * model.n_y)
-        deadline -= polish_seconds
 
     # 1. LP relaxation (:mod:`.lp`: by sifting where the program is wide). It stops in time
     # for its counts (or, cut short, the fallback's) to be turned into households after it.
@@ -331,6 +332,12 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     }]
     if not lp.optimal:
         return _without_lp(prep, model, classes, lp, log, deadline + reserve / 4)
+    # The time the last placement's polish (step 8) is expected to take is kept for it: all
+    # that follows the LP ends that much sooner.
+    polish_seconds = 0.0
+    if time_limit is not None:
+        polish_seconds = min(POLISH_SHARE * time_limit, POLISH_SECONDS_PER_COUNT * model.n_y)
+        deadline -= polish_seconds
     lp_point = lp.x
     prices = price_vector(model, lp.row_dual)
 
@@ -833,14 +840,20 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # pledge keeping its persons by size and state (:mod:`.slots`), in the time kept for it.
     if timed_out and not proven():
         margin = POLISH_MARGIN_SHARE * (lp_bound - best_value)
-        columns = np.flatnonzero((reduced[: model.n_y] >= -margin) | (best_y > 0))
+        used = best_y > 0
+        columns = np.flatnonzero((reduced[: model.n_y] >= -margin) | used)
+        room = int(polish_seconds / POLISH_SECONDS_PER_KEPT) - int(np.count_nonzero(used))
+        if time_limit is not None and len(columns) - np.count_nonzero(used) > max(room, 0):
+            others = columns[~used[columns]]
+            best_others = others[np.argsort(-reduced[others], kind="stable")[: max(room, 0)]]
+            columns = np.sort(np.concatenate([np.flatnonzero(used), best_others]))
         # Until the deadline kept for it, plus a quarter of the reserve as a program gets;
-        # where the searches beside were waited for past that, its own time from now, but
-        # never past the latest a solve ended without it (half the reserve past the deadline).
-        latest = deadline + polish_seconds + reserve / 2
-        until = max(
-            deadline + polish_seconds + reserve / 4,
-            min(time.perf_counter() + polish_seconds, latest),
+        # where the searches beside were waited for past that, its own time from now; never
+        # past half the reserve after the deadline, where a solve without it could end (then
+        # come its households: 1-2 microseconds each, 0.02 s at 10,000).
+        until = min(
+            deadline + polish_seconds + reserve / 2,
+            max(deadline + polish_seconds + reserve / 4, time.perf_counter() + polish_seconds),
         )
         polished = same_slots(model, best_y, columns, until)
         entry = {"step": "slots", "free_columns": len(columns), "solved": polished is not None}

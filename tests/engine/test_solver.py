@@ -399,6 +399,7 @@ def test_pledge_blocks_beside_a_margin_program_cut_short_are_read(
     monkeypatch.setattr(solver_module, "_run_program", margin_cut_short)
     monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # the short-limit path
     monkeypatch.setattr(solver_module, "CUT_SEARCH_COLUMNS", 0)  # every program too wide for it
+    monkeypatch.setattr(solver_module, "POLISH_SHARE", 0.0)  # no time kept for the polish
     inst = parse_instance(generate_instance(2000, seed=seed, shape=shape))
     prep = prepare(inst)
     started = clock.perf_counter()
