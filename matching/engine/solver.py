@@ -837,16 +837,16 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     if root is not None:
         root.stop.set()  # the optimum was proven before its cuts were waited for
     # 8. Stopped by the clock: the best placement's households moved between pledges, each
-    # pledge keeping its persons by size and state (:mod:`.slots`), in the time kept for it.
+    # pledge holding at most its persons of each size (and state, where it has quotas)
+    # (:mod:`.slots`), in the time kept for it.
     if timed_out and not proven():
         margin = POLISH_MARGIN_SHARE * (lp_bound - best_value)
         used = best_y > 0
-        columns = np.flatnonzero((reduced[: model.n_y] >= -margin) | used)
-        room = int(polish_seconds / POLISH_SECONDS_PER_KEPT) - int(np.count_nonzero(used))
-        if time_limit is not None and len(columns) - np.count_nonzero(used) > max(room, 0):
-            others = columns[~used[columns]]
-            best_others = others[np.argsort(-reduced[others], kind="stable")[: max(room, 0)]]
-            columns = np.sort(np.concatenate([np.flatnonzero(used), best_others]))
+        near = np.flatnonzero((reduced[: model.n_y] >= -margin) & ~used)
+        room = max(0, int(polish_seconds / POLISH_SECONDS_PER_KEPT) - int(np.count_nonzero(used)))
+        if time_limit is not None and len(near) > room:  # the highest reduced profits
+            near = near[np.argsort(-reduced[near], kind="stable")[:room]]
+        columns = np.union1d(np.flatnonzero(used), near)
         # Until the deadline kept for it, plus a quarter of the reserve as a program gets;
         # where the searches beside were waited for past that, its own time from now; never
         # past half the reserve after the deadline, where a solve without it could end (then
