@@ -126,11 +126,12 @@ FULL_MODEL_SHARE = 0.5
 # than 1.0 on 24 instances (14-15 met the targets with each).
 ROOT_SECONDS_PER_10K_COLUMNS = 1.0
 # Dive rounds: a count, not a clock (the result must not depend on the machine's speed). Four
-# rounds, not ten: the repacking, the exchange and the rounding program after the dive settle
-# what its later rounds would, and at 3 s the programs get the time (the 104 outside files at
-# 10,000 households: 84-89 met the targets in three sweeps with four, 80-83 with ten, one after
-# the other; proofs without a limit and 40,000 households at 30 s as before; docs/benchmarks.md,
-# "Four dive rounds").
+# rounds, not ten: the repacking, the exchange and the small programs after the dive settle
+# most of what its later rounds would, and at 3 s they get the time (the 104 outside files at
+# 10,000 households: 84-89 met the targets in three sweeps with four, 80-83 in three with ten,
+# one after the other; at 40,000 households with 30 s 5 of 5 either way; six proofs with a
+# 120 s limit 70 s in all against 68 s, one twice as fast, one twice as slow;
+# docs/benchmarks.md, "Four dive rounds").
 DIVE_ROUNDS = 4
 # Where the LP was sifted, the dive's LPs hold, besides the counts the LP uses, this many of each
 # class's counts (the highest reduced profits; :func:`dive_near_lp`), and it takes fewer rounds:
@@ -220,8 +221,9 @@ FIT_STEPS = 3
 # waits before its first margin program when the incumbent is further than this (relative)
 # from the bound, else after this many programs: those prove the easy instances without the
 # cuts (standard seeds 1 and 2 at 10,000 households: 0.0035 % and 0.0005 % apart, proven in
-# 1.7 and 0.8 s, where their roots take 2.2 and 3.3 s; the hard ones are 0.006-0.17 % apart,
-# and random shape 301 took 106 s to prove after two programs without the cuts, 6.5 s with).
+# 1.7 and 0.8 s, where their roots take 2.2 and 3.3 s; with the dive's 4 rounds, on a slower
+# day, 0.0006 % and 0.0005 %, proven in 1.7 and 3.1 s, as with 10; the hard ones are
+# 0.006-0.17 % apart, and random shape 301 took 106 s to prove after two programs without the cuts, 6.5 s with).
 CUTS_WAITED_FOR = 20.0
 CUTS_FIRST_GAP = 5e-5
 CUTS_AFTER_PROGRAMS = 2
