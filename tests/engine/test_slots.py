@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from matching.engine import parse_instance
+from matching.engine import slots as slots_module
 from matching.engine.aggregate import build_aggregate, row_activity
 from matching.engine.classes import build_classes
 from matching.engine.generator import generate_instance
@@ -128,6 +129,43 @@ def test_no_time_left_gives_nothing():
     prep, classes, model = _program(generate_instance(60, seed=1))
     y = counts_of(model, classes, greedy(prep), len(prep.instance.households))
     assert same_slots(model, y, np.arange(model.n_y), time.perf_counter() - 1.0) is None
+
+
+def test_a_polish_cut_short_keeps_the_household_sizes_it_finished(monkeypatch):
+    # Two swaps between ties, one between single persons and one between couples: the program
+    # falls apart by household size, and the clock ending after the first size's program keeps
+    # that swap and leaves the couples where they were.
+    inst = instance(
+        households=[
+            household("H-1", family_ties=["FR"]),
+            household("H-2", family_ties=["DE"]),
+            household("H-3", size=2, family_ties=["FR"]),
+            household("H-4", size=2, family_ties=["DE"]),
+        ],
+        pledges=[pledge("P-DE", state="DE", capacity=3), pledge("P-FR", state="FR", capacity=3)],
+    )
+    prep, classes, model = _program(inst)
+    start = [0, 1, 0, 1]
+    assert _polished(prep, classes, model, start) == [1, 0, 1, 0]  # with time: both swaps
+
+    solved = []
+
+    def one_program_in_time(*args):
+        if solved:  # the clock has run out
+            return None
+        solved.append(args[2])
+        return best_counts(*args)
+
+    best_counts = slots_module._best_counts
+    monkeypatch.setattr(slots_module, "_best_counts", one_program_in_time)
+    y = counts_of(model, classes, start, len(start))
+    counts = same_slots(model, y, np.arange(model.n_y), math.inf)
+    polished = assignment_from_counts(prep, model, classes, counts)
+    assert polished == [1, 0, 0, 1]  # the single persons swapped, the couples not
+    assert not feasibility_violations(prep.instance, polished)
+    # Nothing solved at all: nothing to give.
+    solved.append("the clock ran out before the first")
+    assert same_slots(model, y, np.arange(model.n_y), math.inf) is None
 
 
 def _best_with_the_same_slots(prep, start) -> float:
