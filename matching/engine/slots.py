@@ -31,15 +31,15 @@ def same_slots(
     model: AggregateModel, y: np.ndarray, columns: np.ndarray, until: float
 ) -> np.ndarray | None:
     """The best counts with the slots of the integral counts ``y`` (at most as many in each),
-    over the count ``columns`` (ascending; every count of ``y`` above zero among them): at
-    least as good as ``y``. None if HiGHS ended no program by ``until`` (a
-    ``time.perf_counter()`` reading).
+    over the count ``columns`` (with every count ``y`` uses): at least as good as ``y``. None
+    if HiGHS ended no program by ``until`` (a ``time.perf_counter()`` reading), or ``y``
+    places nobody.
 
     A class's households and a slot have one size each, so the program falls apart into one
     per household size, solved in turn, the smallest first: those solved by ``until`` take
     their best counts, the others keep ``y``'s (each slot still holds at most as many), so a
     polish cut short by the clock keeps what it finished (uniform-waiting 69 of the fresh
-    outside set at 3 s: its 46,000 counts never ended whole in the time kept for them)."""
+    outside set at 3 s: its program of 46,048 counts did not end whole in the time kept)."""
     if until <= time.perf_counter():
         return None
     capacity_row, quota_row, size = model.count_rows()
@@ -47,13 +47,16 @@ def same_slots(
     # its households' size.
     slot = np.where(quota_row >= 0, quota_row, capacity_row) * (int(size.max()) + 1) + size.astype(np.int64)
     slots = np.unique(slot[y > 0])
-    columns = columns[np.isin(slot[columns], slots)]  # a count into an empty slot stays at zero
+    # Every count the placement uses is in the programs (their slots' places are counted from
+    # them); a count into an empty slot stays at zero.
+    columns = np.union1d(columns, np.flatnonzero(y > 0))
+    columns = columns[np.isin(slot[columns], slots)]
     out = y.astype(np.int64, copy=True)
     solved = False
     by_size = [columns[size[columns] == s] for s in np.unique(size[columns])]
     for part in sorted(by_size, key=len):
         counts = _best_counts(model, y, part, slot[part], until)
-        if counts is None:  # out of time: this size and the larger programs keep y's counts
+        if counts is None:  # out of time (or not solved): it and the larger ones keep y's counts
             break
         out[part] = counts
         solved = True

@@ -134,15 +134,20 @@ def test_no_time_left_gives_nothing():
 def test_a_polish_cut_short_keeps_the_household_sizes_it_finished(monkeypatch):
     # Two swaps between ties, one between single persons and one between couples: the program
     # falls apart by household size, and the clock ending after the first size's program keeps
-    # that swap and leaves the couples where they were.
+    # that swap and leaves the couples where they were. Only couples may go to P-IT, so theirs
+    # is the larger program, solved second.
     inst = instance(
         households=[
             household("H-1", family_ties=["FR"]),
             household("H-2", family_ties=["DE"]),
-            household("H-3", size=2, family_ties=["FR"]),
-            household("H-4", size=2, family_ties=["DE"]),
+            household("H-3", size=2, composition="couple", family_ties=["FR"]),
+            household("H-4", size=2, composition="couple", family_ties=["DE"]),
         ],
-        pledges=[pledge("P-DE", state="DE", capacity=3), pledge("P-FR", state="FR", capacity=3)],
+        pledges=[
+            pledge("P-DE", state="DE", capacity=3),
+            pledge("P-FR", state="FR", capacity=3),
+            pledge("P-IT", state="IT", capacity=2, criteria={"compositions": ["couple"]}),
+        ],
     )
     prep, classes, model = _program(inst)
     start = [0, 1, 0, 1]
@@ -160,6 +165,8 @@ def test_a_polish_cut_short_keeps_the_household_sizes_it_finished(monkeypatch):
     monkeypatch.setattr(slots_module, "_best_counts", one_program_in_time)
     y = counts_of(model, classes, start, len(start))
     counts = same_slots(model, y, np.arange(model.n_y), math.inf)
+    couples = np.array([classes[c].size == 2 for c in model.y_class])
+    assert np.array_equal(counts[couples], y[couples])  # the couples' counts as they were
     polished = assignment_from_counts(prep, model, classes, counts)
     assert polished == [1, 0, 0, 1]  # the single persons swapped, the couples not
     assert not feasibility_violations(prep.instance, polished)
