@@ -223,7 +223,8 @@ FIT_STEPS = 3
 # cuts (standard seeds 1 and 2 at 10,000 households: 0.0035 % and 0.0005 % apart, proven in
 # 1.7 and 0.8 s, where their roots take 2.2 and 3.3 s; with the dive's 4 rounds, on a slower
 # day, 0.0006 % and 0.0005 %, proven in 1.7 and 3.1 s, as with 10; the hard ones are
-# 0.006-0.17 % apart, and random shape 301 took 106 s to prove after two programs without the cuts, 6.5 s with).
+# 0.006-0.17 % apart, and random shape 301 took 106 s to prove after two programs without the
+# cuts, 6.5 s with).
 CUTS_WAITED_FOR = 20.0
 CUTS_FIRST_GAP = 5e-5
 CUTS_AFTER_PROGRAMS = 2
