@@ -51,11 +51,13 @@ def same_slots(
     # them); a count into an empty slot stays at zero.
     columns = np.union1d(columns, np.flatnonzero(y > 0))
     columns = columns[np.isin(slot[columns], slots)]
+    # Each level's class (a level has one entry, -1, in its class's row).
+    level_class = model.index[model.starts[model.n_y] : model.starts[-1]]
     out = y.astype(np.int64, copy=True)
     solved = False
     by_size = [columns[size[columns] == s] for s in np.unique(size[columns])]
     for part in sorted(by_size, key=len):
-        counts = _best_counts(model, y, part, slot[part], until)
+        counts = _best_counts(model, y, part, slot[part], level_class, until)
         if counts is None:  # out of time (or not solved): it and the larger ones keep y's counts
             break
         out[part] = counts
@@ -63,18 +65,16 @@ def same_slots(
     return out if solved else None
 
 
-def _best_counts(model: AggregateModel, y, columns, slot, until: float) -> np.ndarray | None:
+def _best_counts(model: AggregateModel, y, columns, slot, level_class, until: float) -> np.ndarray | None:
     """The transportation program over the count ``columns`` of one household size (their
-    classes' levels, their ``slot``s holding ``y``'s counts at most): its whole optimal counts,
-    or None if HiGHS did not end by ``until``."""
+    classes' levels, found by ``level_class``; their ``slot``s holding ``y``'s counts at most):
+    its whole optimal counts, or None if HiGHS did not end by ``until``."""
     if until <= time.perf_counter():
         return None
     slots, slot_row = np.unique(slot, return_inverse=True)
     classes, class_row = np.unique(model.y_class[columns], return_inverse=True)
     n_classes, ny = len(classes), len(columns)
-    # The levels of those classes (each level has one entry, -1, in its class's row).
-    level_class = model.index[model.starts[model.n_y] : model.starts[-1]]
-    levels = np.flatnonzero(np.isin(level_class, classes))
+    levels = np.flatnonzero(np.isin(level_class, classes))  # those classes' levels
     # Each count: 1 in its class's row, then 1 in its slot's; each level -1 in its class's row.
     index = np.empty(2 * ny + len(levels), dtype=np.int32)
     index[0 : 2 * ny : 2] = class_row
