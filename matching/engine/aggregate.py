@@ -116,6 +116,52 @@ class AggregateModel:
         return part, columns
 
 
+def levels_in_reach(model: AggregateModel, lower: np.ndarray, upper: np.ndarray):
+    """``lower``/``upper`` with each class's levels held where its counts' bounds put them.
+
+    A class whose counts sum to between ``T_lo`` and ``T_hi`` households places its best ``T``
+    for some ``T`` in that range, so its first ``T_lo`` are placed and none past its ``T_hi``-th:
+    only the levels between stay free. Every solution keeps its counts and its value at its
+    best levels, so the program's optimum, and every bound on it, is unchanged; but HiGHS
+    gets a few levels per open class instead of all of them (hundreds where waiting days make
+    every household's base value its own), which its presolve did not remove. A class whose
+    level bounds are not themselves the best first (held at other values by the caller) is
+    left as it is. For the aggregated program and its cut rows (:func:`.cuts.with_cuts`) only,
+    whose columns are the counts, then the levels.
+    """
+    z = np.arange(model.n_y, len(model.cost))
+    if len(z) == 0:
+        return lower, upper
+    n_classes = len(model.classes)
+    z_class = model.index[model.starts[z]]  # a level's one entry in the program: its class row
+    count = model.upper[z]
+    ends = np.cumsum(count)
+    first = np.searchsorted(z_class, np.arange(n_classes))  # each class's first level
+    before = ends - count - np.concatenate([[0.0], ends])[first][z_class]  # best ones before it
+    lo_z, hi_z = lower[z], upper[z]
+
+    def best_first(levels):  # per class: whether no level is taken after one not taken whole
+        short = levels < count - 1e-9
+        short_before = np.cumsum(short) - short
+        short_before -= short_before[first][z_class]
+        late = (short_before > 0) & (levels > 1e-9)
+        return np.bincount(z_class, weights=late, minlength=n_classes) == 0
+
+    low = np.maximum(
+        np.bincount(model.y_class, weights=lower[: model.n_y], minlength=n_classes),
+        np.bincount(z_class, weights=lo_z, minlength=n_classes),
+    )
+    high = np.minimum(
+        np.bincount(model.y_class, weights=upper[: model.n_y], minlength=n_classes),
+        np.bincount(z_class, weights=hi_z, minlength=n_classes),
+    )
+    held = (best_first(lo_z) & best_first(hi_z) & (low <= high))[z_class]
+    lower, upper = lower.copy(), upper.copy()
+    lower[z] = np.where(held, np.maximum(lo_z, np.clip(low[z_class] - before, 0, count)), lo_z)
+    upper[z] = np.where(held, np.minimum(hi_z, np.clip(high[z_class] - before, 0, count)), hi_z)
+    return lower, upper
+
+
 def row_activity(model: AggregateModel, x: np.ndarray) -> np.ndarray:
     """Each row's left-hand side at the column values ``x``."""
     column = model.column_of_entry()

@@ -81,7 +81,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .aggregate import AggregateModel, build_aggregate, household_columns, row_activity
+from .aggregate import (
+    AggregateModel,
+    build_aggregate,
+    household_columns,
+    levels_in_reach,
+    row_activity,
+)
 from .classes import HouseholdClass, build_classes
 from .cuts import root_cuts, with_cuts
 from .decomposition import Tightened, improve_prices, knapsack_bound, pledge_columns
@@ -494,7 +500,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     def search(step: str, lower, upper) -> None:
         run = _run_program(
             model, classes, prep, lower, upper, model.row_lower, best_y, seconds_left(),
-            search=True, wait=wait_left(), restart=restart, max_nodes=SEARCH_NODES,
+            wait=wait_left(), restart=restart, max_nodes=SEARCH_NODES,
         )
         take(run)
         log.append(_entry(step, run, started, best_value))
@@ -547,7 +553,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
                     continue
                 run = _run_program(
                     model, classes, prep, lower, upper, model.row_lower, start_y, seconds_left(),
-                    search=True, wait=wait_left(), stop=stop, restart=restart,
+                    wait=wait_left(), stop=stop, restart=restart,
                 )
                 if not (run.solved or run.infeasible):  # cut short: the other may search it
                     claim(start_y, block, searched=False)
@@ -1323,7 +1329,7 @@ class ProgramRun:
 
 
 def _run_program(
-    model, classes, prep, lower, upper, row_lower, best_y, seconds, widen=True, search=False,
+    model, classes, prep, lower, upper, row_lower, best_y, seconds, widen=True,
     wait=None, master: Master | None = None, stop: threading.Event | None = None,
     restart: bool = True, max_nodes: int | None = None,
 ) -> ProgramRun:
@@ -1332,11 +1338,11 @@ def _run_program(
     at most ``wait`` seconds (None: until it ends), and a run still going then is left with
     the best solution it had reported (see :func:`.highs.run_within`). With ``widen``, the
     bounds are first widened to hold the incumbent, so that it is a feasible start (a
-    restriction then only grows). A ``search`` (a neighbourhood, which proves nothing) also
-    holds the levels of every class whose counts are all held at the incumbent's: they could
-    only move among themselves, and the incumbent's are the best (at 40,000 households those
-    levels made HiGHS take 0.7 s over a program of 70 free counts). With ``master``, ``model``
-    is that master program (:mod:`.master`), and its packings are turned back into counts;
+    restriction then only grows). Each class's levels are held where its counts' bounds put
+    them (:func:`.aggregate.levels_in_reach`): at 40,000 households the levels of classes whose
+    counts were all held made HiGHS take 0.7 s over a program of 70 free counts. With
+    ``master``, ``model`` is that master program (:mod:`.master`), and its packings are turned
+    back into counts;
     HiGHS runs on one thread (a search may run beside it on the other core, and a thread
     count that depends on the machine would make the result depend on it too); once ``stop``
     is set, HiGHS is interrupted;
@@ -1349,13 +1355,8 @@ def _run_program(
     if widen:
         lower = np.minimum(lower, start_x)
         upper = np.maximum(upper, start_x)
-    if search:
-        open_class = np.zeros(len(classes), dtype=bool)
-        open_class[model.y_class[upper[: model.n_y] > lower[: model.n_y]]] = True
-        settled = np.zeros(len(lower), dtype=bool)
-        settled[model.n_y :] = ~open_class[model.index[model.starts[model.n_y : -1]]]
-        lower = np.where(settled, start_x, lower)
-        upper = np.where(settled, start_x, upper)
+    if master is None:  # a master program's packings count households of the classes too
+        lower, upper = levels_in_reach(model, lower, upper)
     free_columns = upper > lower
     if not free_columns.any():  # HiGHS calls an empty model "Empty", feasible or not
         feasible = _inside(model, lower, lower, upper, row_lower)

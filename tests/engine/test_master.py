@@ -122,14 +122,15 @@ def test_a_proven_solve_reads_nothing_from_the_master(monkeypatch, started_besid
 
 
 def test_when_the_margin_programs_are_cut_short_the_master_solutions_are_taken(monkeypatch):
-    # Every margin program "stopped by the clock" with nothing found (the master's own runs
-    # are real): the solve ends cut short, and what the master found is its result. A limit
-    # far off (none would start no master search: nothing would read it).
+    # Every margin program (and pledge block) "stopped by the clock" with nothing found (the
+    # master's own runs and the neighbourhood searches, with their node limit, are real): the
+    # solve ends cut short, and what the master found is its result. A limit far off (none
+    # would start no master search: nothing would read it).
     real = solver_module._run_program
 
-    def margins_cut_short(*args, master=None, search=False, **kwargs):
-        if master is not None or search:
-            return real(*args, master=master, search=search, **kwargs)
+    def margins_cut_short(*args, master=None, max_nodes=None, **kwargs):
+        if master is not None or max_nodes is not None:
+            return real(*args, master=master, max_nodes=max_nodes, **kwargs)
         return solver_module.ProgramRun(
             status="Time limit reached", free=0, started_from_incumbent=True, solved=False,
             infeasible=False, has_solution=False, bound=math.inf,

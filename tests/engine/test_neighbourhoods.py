@@ -10,7 +10,7 @@ import pytest
 
 from matching.engine import parse_instance
 from matching.engine import solver as solver_module
-from matching.engine.aggregate import build_aggregate
+from matching.engine.aggregate import build_aggregate, levels_in_reach
 from matching.engine.classes import build_classes
 from matching.engine.generator import generate_instance
 from matching.engine.highs import make_lp, new_highs
@@ -31,6 +31,8 @@ from matching.engine.solver import (
     full_vector,
     price_vector,
 )
+
+from .builders import household, instance, pledge
 
 
 def _lp(inst):
@@ -140,16 +142,37 @@ def test_the_disagreement_neighbourhood_frees_only_the_classes_the_incumbent_mov
     assert np.array_equal(y_upper[~in_moved], incumbent[: model.n_y][~in_moved])
 
 
-def test_a_program_over_the_free_columns_has_the_whole_programs_optimum():
-    # HiGHS gets only the free columns (the fixed ones moved into the row bounds): its optimum
-    # and bound must be those of the program with every column. (The households it gives are
-    # then topped up greedily, so they are worth at least that.)
-    inst = parse_instance(generate_instance(300, seed=8, shape="small-pledges", n_pledges=8))
+@pytest.mark.parametrize(
+    "seed, households, shape, neighbourhood",
+    [
+        (8, 300, "small-pledges", "rounding"),
+        (3, 400, "small-pledges", "block"),
+        (5, 400, "standard", "margin"),
+        (6, 400, "large-families", "rounding"),
+    ],
+)
+def test_a_program_over_the_free_columns_has_the_whole_programs_optimum(
+    seed, households, shape, neighbourhood
+):
+    # HiGHS gets only the free columns (the fixed ones moved into the row bounds) and, of the
+    # levels, only those between what each class surely places and what it can place: its
+    # optimum and bound must be those of the program with every column. (The households it
+    # gives are then topped up greedily, so they are worth at least that.)
+    inst = parse_instance(generate_instance(households, seed=seed, shape=shape, n_pledges=8))
     prep, classes, model, point = _lp(inst)
-    lower, upper = rounding_neighbourhood(model, point, model.lower, model.upper)
     start = np.maximum(np.floor(point[: model.n_y] + 1e-6), 0).astype(np.int64)
-    run = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None)
     x = full_vector(model, classes, start)
+    if neighbourhood == "rounding":
+        lower, upper = rounding_neighbourhood(model, point, model.lower, model.upper)
+    elif neighbourhood == "block":  # two pledges free, the others held at the start
+        lower, upper = block_bounds(model, [0, 1], x, model.lower, model.upper)
+    else:  # columns held where the LP's prices put them
+        h = new_highs()
+        h.passModel(make_lp(**model.arrays()))
+        h.run()
+        reduced, bound = dual_bound(model, price_vector(model, np.array(h.getSolution().row_dual)))
+        lower, upper, _ = solver_module.restrict(model, reduced, 1e-3 * bound)
+    run = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None)
     h = new_highs(mip_rel_gap=1e-9)
     h.passModel(
         make_lp(
@@ -162,6 +185,35 @@ def test_a_program_over_the_free_columns_has_the_whole_programs_optimum():
     assert run.bound == pytest.approx(h.getInfo().objective_function_value, rel=1e-7)
     assert run.value >= h.getInfo().objective_function_value - 1e-6
     assert not feasibility_violations(inst, run.assignment)
+
+
+def test_levels_in_reach_hold_what_a_class_surely_places_and_what_it_cannot():
+    # One class of five households, four base values (two wait alike), two pledges: one count
+    # held at 1, the other free in 0-2, so the class places 1-3 households, its best first.
+    people = [
+        household(f"H-{k}", waiting_days=days) for k, days in enumerate([700, 350, 350, 70, 0])
+    ]
+    inst = parse_instance(instance(people, [pledge("P-1"), pledge("P-2", state="FR")]))
+    classes = build_classes(prepare(inst))
+    model = build_aggregate(inst, classes)
+    assert [count for _, count in classes[0].levels] == [1, 2, 1, 1]
+    lower, upper = model.lower.copy(), model.upper.copy()
+    lower[0] = upper[0] = 1
+    lower[1], upper[1] = 0, 2
+    held_lower, held_upper = levels_in_reach(model, lower, upper)
+    z = slice(model.n_y, None)
+    assert held_lower[z].tolist() == [1, 0, 0, 0] and held_upper[z].tolist() == [1, 2, 0, 0]
+    assert np.array_equal(held_lower[: model.n_y], lower[: model.n_y])
+    # Placing three or four: the first two levels whole, the third's household possible.
+    lower[1], upper[1] = 2, 3
+    held_lower, held_upper = levels_in_reach(model, lower, upper)
+    assert held_lower[z].tolist() == [1, 2, 0, 0] and held_upper[z].tolist() == [1, 2, 1, 0]
+    # Level bounds that are not the best first (a later level held, an earlier one free) are
+    # the caller's own: left as they are.
+    lower[1], upper[1] = 0, 2
+    lower[model.n_y + 2] = 1
+    held_lower, held_upper = levels_in_reach(model, lower, upper)
+    assert np.array_equal(held_lower, lower) and np.array_equal(held_upper, upper)
 
 
 def test_a_program_with_nothing_free_is_its_one_solution():
@@ -238,7 +290,9 @@ def test_a_program_that_ends_in_its_wait_is_read_as_usual():
 
 
 def test_a_program_stopped_by_its_node_limit_keeps_what_it_found_and_proves_nothing(monkeypatch):
-    inst = parse_instance(generate_instance(300, seed=8, shape="small-pledges", n_pledges=8))
+    # A program HiGHS does not solve at its root (with the levels held in reach it solves
+    # those of 300 households, seeds 1-14, there).
+    inst = parse_instance(generate_instance(500, seed=4, shape="small-pledges", n_pledges=8))
     prep, classes, model, _ = _lp(inst)
     nothing = np.zeros(model.n_y, dtype=np.int64)  # from nothing placed, over the whole program
     made, real = [], solver_module.new_highs

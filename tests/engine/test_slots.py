@@ -241,9 +241,9 @@ def test_a_solve_the_clock_ended_polishes_its_last_placement(monkeypatch):
 
     real = solver_module._run_program
 
-    def margin_cut_short(*args, search=False, **options):
-        if search:
-            return real(*args, search=search, **options)
+    def margin_cut_short(*args, max_nodes=None, **options):  # the neighbourhoods are real
+        if max_nodes is not None:
+            return real(*args, max_nodes=max_nodes, **options)
         return solver_module.ProgramRun("Time limit reached", 0, True, False, False, False, math.inf)
 
     monkeypatch.setattr(solver_module, "_run_program", margin_cut_short)

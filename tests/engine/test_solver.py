@@ -390,9 +390,9 @@ def test_pledge_blocks_beside_a_margin_program_cut_short_are_read(
     real = solver_module._run_program
     deadline = []
 
-    def margin_cut_short(*args, search=False, **options):
-        if search or threading.current_thread() is not threading.main_thread():
-            return real(*args, search=search, **options)
+    def margin_cut_short(*args, max_nodes=None, **options):  # the neighbourhoods are real
+        if max_nodes is not None or threading.current_thread() is not threading.main_thread():
+            return real(*args, max_nodes=max_nodes, **options)
         clock.sleep(max(0.0, deadline[0] - clock.perf_counter()))
         return solver_module.ProgramRun("Time limit reached", 0, True, False, False, False, math.inf)
 
