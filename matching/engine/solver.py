@@ -1326,6 +1326,7 @@ class ProgramRun:
     bound: float  # HiGHS's bound for this program
     value: float = -math.inf  # of the households its counts give (-inf: none)
     assignment: list[int] | None = None
+    misread_start: bool = False  # HiGHS read its start as better than it is (:func:`_run_program`)
 
 
 def _run_program(
@@ -1373,64 +1374,90 @@ def _run_program(
     # HiGHS's own RENS is off: its sub-program's presolve (strengthenInequalities) ran for over
     # ten minutes past a 50 s time limit on one program (sweep seed 132, HiGHS 1.16), and
     # the engine solves its own rounding program first.
-    node_limit = {} if max_nodes is None else {"mip_max_nodes": max_nodes}
-    h = new_highs(
-        seconds, mip_rel_gap=MIP_REL_GAP, mip_heuristic_run_rens=False, threads=1,
-        mip_allow_restart=restart, **node_limit,
+    options = dict(
+        mip_rel_gap=MIP_REL_GAP, mip_heuristic_run_rens=False, threads=1,
+        mip_allow_restart=restart,
     )
+    if max_nodes is not None:
+        options["mip_max_nodes"] = max_nodes
     # HiGHS gets only the free columns, the fixed ones moved into the row bounds: its presolve
     # would remove them anyway, more slowly.
     lp, offset = _free_part(model, lower, upper, row_lower, free_columns)
-    checked(h.passModel(lp), "a program")
     started_from_incumbent = _inside(model, start_x, lower, upper, row_lower)
-    if started_from_incumbent:
-        set_start(h, start_x[free_columns])
-    reported = {}  # the latest better solution HiGHS found: all a run left running gives
+    free_count = int(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y]))
 
-    def keep(event):
-        reported["x"] = np.array(event.data_out.mip_solution, dtype=np.float64)
+    def solve(start, seconds, wait) -> ProgramRun:
+        """One HiGHS run over the free columns, from ``start`` (None: none), read."""
+        h = new_highs(seconds, **options)
+        checked(h.passModel(lp), "a program")
+        if start is not None:
+            set_start(h, start)
+        reported = {}  # the latest better solution HiGHS found: all a run left running gives
 
-    h.cbMipImprovingSolution.subscribe(keep)
-    if stop is not None:  # HiGHS asks between phases (up to a second or so apart)
+        def keep(event):
+            reported["x"] = np.array(event.data_out.mip_solution, dtype=np.float64)
 
-        def interrupt(event):
-            if stop.is_set():
-                event.data_in.user_interrupt = True
+        h.cbMipImprovingSolution.subscribe(keep)
+        if stop is not None:  # HiGHS asks between phases (up to a second or so apart)
 
-        h.cbMipInterrupt.subscribe(interrupt)
-    if not run_within(h, wait):
-        found = reported.get("x")
-        run = ProgramRun(
-            status="Left running at the deadline",
-            free=int(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])),
-            started_from_incumbent=bool(started_from_incumbent),
-            solved=False,
-            infeasible=False,
-            has_solution=found is not None,
-            bound=math.inf,  # not read: the run goes on
-        )
-        if found is not None:
-            run.assignment, run.value = _households(
-                prep, model, classes, lower, free_columns, found, master
+            def interrupt(event):
+                if stop.is_set():
+                    event.data_in.user_interrupt = True
+
+            h.cbMipInterrupt.subscribe(interrupt)
+        if not run_within(h, wait):
+            found = reported.get("x")
+            run = ProgramRun(
+                status="Left running at the deadline", free=free_count,
+                started_from_incumbent=start is not None, solved=False, infeasible=False,
+                has_solution=found is not None,
+                bound=math.inf,  # not read: the run goes on
             )
-        return run
-    info = h.getInfo()
-    run = ProgramRun(
-        status=status_name(h),
-        free=int(np.count_nonzero(upper[: model.n_y] > lower[: model.n_y])),
-        started_from_incumbent=bool(started_from_incumbent),
-        solved=is_optimal(h),
-        infeasible=is_infeasible(h),
-        has_solution=info.primal_solution_status == 2,
-        bound=info.mip_dual_bound + offset,
-    )
-    if run.has_solution:
-        free_values = np.asarray(h.getSolution().col_value)
-        run.assignment, run.value = _households(
-            prep, model, classes, lower, free_columns, free_values, master
+            if found is not None:
+                run.assignment, run.value = _households(
+                    prep, model, classes, lower, free_columns, found, master
+                )
+            return run
+        info = h.getInfo()
+        run = ProgramRun(
+            status=status_name(h), free=free_count, started_from_incumbent=start is not None,
+            solved=is_optimal(h), infeasible=is_infeasible(h),
+            has_solution=info.primal_solution_status == 2, bound=info.mip_dual_bound + offset,
         )
-    del h  # HiGHS's memory, and what it freed while solving, back before the next program
-    release_freed_memory()
+        if run.has_solution:
+            free_values = np.asarray(h.getSolution().col_value)
+            run.assignment, run.value = _households(
+                prep, model, classes, lower, free_columns, free_values, master
+            )
+            # HiGHS 1.16 can misread a start: its presolve's reduction of parallel columns
+            # (the levels of a class are parallel) maps it to a point worth more than the start
+            # is, which it then holds as its incumbent, cutting off everything worth less, and
+            # it returns the start as "optimal" (big-families 54 of the outside set: a rounding
+            # program's start worth 1,027.48 read as 1,036.97, the program's optimum 1,035.99).
+            # Its bound still holds (it is at least that misread value).
+            claimed = info.objective_function_value
+            actual = float(model.cost[free_columns] @ free_values)
+            run.misread_start = start is not None and claimed > actual + 1e-9 * max(1.0, abs(claimed))
+        del h  # HiGHS's memory, and what it freed while solving, back before the next program
+        release_freed_memory()
+        return run
+
+    began = time.perf_counter()
+    run = solve(start_x[free_columns] if started_from_incumbent else None, seconds, wait)
+    if run.misread_start:
+        # Once more without the start, in the time left; its solution is taken when better,
+        # and the tighter of the two bounds (both hold).
+        spent = time.perf_counter() - began
+        again = solve(
+            None,
+            None if seconds is None else seconds - spent,
+            None if wait is None else wait - spent,
+        )
+        if again.solved or again.infeasible:
+            again.bound = min(again.bound, run.bound)
+            return again
+        if again.has_solution and again.value > run.value:
+            run.assignment, run.value = again.assignment, again.value
     return run
 
 

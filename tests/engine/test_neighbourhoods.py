@@ -187,6 +187,42 @@ def test_a_program_over_the_free_columns_has_the_whole_programs_optimum(
     assert not feasibility_violations(inst, run.assignment)
 
 
+def test_a_start_highs_misreads_is_dropped_and_the_program_solved_again(monkeypatch):
+    # HiGHS 1.16 (pinned in requirements.txt) reads this rounding program's start as worth
+    # more than it is, and returns it as optimal; the program is solved again without it, and
+    # its optimum is found.
+    inst = parse_instance(generate_instance(300, seed=5, shape="small-pledges"))
+    prep, classes, model, point = _lp(inst)
+    lower, upper = rounding_neighbourhood(model, point, model.lower, model.upper)
+    start = np.maximum(np.floor(point[: model.n_y] + 1e-6), 0).astype(np.int64)
+    made, real = [], solver_module.new_highs
+
+    def recording(*args, **options):
+        made.append(real(*args, **options))
+        return made[-1]
+
+    monkeypatch.setattr(solver_module, "new_highs", recording)
+    run = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None)
+    assert len(made) == 2  # the run from the start, then the one without it
+    first = made[0]
+    returned = np.array(first.getSolution().col_value)
+    cost = np.array(first.getLp().col_cost_)
+    assert first.getInfo().objective_function_value > cost @ returned + 1e-3  # the misread
+    x = full_vector(model, classes, start)
+    h = real(mip_rel_gap=1e-9)
+    h.passModel(
+        make_lp(
+            **model.arrays(np.minimum(lower, x), np.maximum(upper, x), model.row_lower),
+            integrality=model.integrality,
+        )
+    )
+    h.run()
+    optimum = h.getInfo().objective_function_value
+    assert run.solved and not run.started_from_incumbent
+    assert run.bound == pytest.approx(optimum, rel=1e-7) and run.value >= optimum - 1e-6
+    assert not feasibility_violations(inst, run.assignment)
+
+
 def test_levels_in_reach_hold_what_a_class_surely_places_and_what_it_cannot():
     # One class of five households, four base values (two wait alike), two pledges: one count
     # held at 1, the other free in 0-2, so the class places 1-3 households, its best first.
