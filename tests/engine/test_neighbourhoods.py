@@ -221,6 +221,14 @@ def test_a_start_highs_misreads_is_dropped_and_the_program_solved_again(monkeypa
     assert run.solved and not run.started_from_incumbent
     assert run.bound == pytest.approx(optimum, rel=1e-7) and run.value >= optimum - 1e-6
     assert not feasibility_violations(inst, run.assignment)
+    # Under a limit, the run without the start gets at most twice the first one's time, and
+    # 0.2 s: not the whole minute left.
+    made.clear()
+    began = time.perf_counter()
+    limited = _run_program(model, classes, prep, lower, upper, model.row_lower, start, 60.0)
+    took = time.perf_counter() - began
+    assert len(made) == 2 and limited.solved
+    assert made[1].getOptionValue("time_limit")[1] <= 2 * took + 0.2 < 60.0
 
 
 def test_levels_in_reach_hold_what_a_class_surely_places_and_what_it_cannot():
