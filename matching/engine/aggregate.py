@@ -122,9 +122,10 @@ def levels_in_reach(model: AggregateModel, lower: np.ndarray, upper: np.ndarray)
     A class whose counts sum to between ``T_lo`` and ``T_hi`` households places its best ``T``
     for some ``T`` in that range, so its first ``T_lo`` are placed and none past its ``T_hi``-th:
     only the levels between stay free. Every solution keeps its counts and its value at its
-    best levels, so the program's optimum, and every bound on it, is unchanged; but HiGHS
-    gets a few levels per open class instead of all of them (hundreds where waiting days make
-    every household's base value its own), which its presolve did not remove. A class whose
+    best levels, so the program's optimum is unchanged and every bound HiGHS proves on it still
+    holds; but HiGHS gets the levels within reach of each open class instead of all of them
+    (hundreds where waiting days make every household's base value its own), which its presolve
+    did not remove. Every class has a level (:func:`.classes.build_classes`). A class whose
     level bounds are not themselves the best first (held at other values by the caller) is
     left as it is. For the aggregated program and its cut rows (:func:`.cuts.with_cuts`) only,
     whose columns are the counts, then the levels.

@@ -220,6 +220,9 @@ POLISH_SECONDS_PER_KEPT = 4e-6
 # A margin program too large for the time left is tried this many times with ``tau`` half as
 # far grown (:meth:`Margins.bounds_that_fit`) before the blocks are searched instead.
 FIT_STEPS = 3
+# A program whose start HiGHS misread (:func:`_run_program`) is solved again only with at least
+# this many seconds left, and gets this much more than twice the first run's time.
+MISREAD_LEAST_SECONDS = 0.2
 # With at least this many seconds per 10,000 households (or no limit), and a program narrow
 # enough for the limit (``ROOT_COLUMNS_PER_SECOND``), the main search waits for HiGHS's root
 # cuts (:mod:`.cuts`, 0.1-40 s at 10,000 households) and restricts its margin programs around
@@ -1304,13 +1307,16 @@ def improve_by_exchange(prep, model, prices, assignment, eligible_for, deadline)
 
 
 def _entry(step: str, run: ProgramRun, started: float, value: float) -> dict:
-    return {
+    entry = {
         "step": step,
         "free_columns": run.free,
         "status": run.status,
         "seconds": time.perf_counter() - started,
         "value": value,
     }
+    if run.misread_start:
+        entry["misread_start"] = True
+    return entry
 
 
 @dataclass(slots=True)
@@ -1340,8 +1346,8 @@ def _run_program(
     the best solution it had reported (see :func:`.highs.run_within`). With ``widen``, the
     bounds are first widened to hold the incumbent, so that it is a feasible start (a
     restriction then only grows). Each class's levels are held where its counts' bounds put
-    them (:func:`.aggregate.levels_in_reach`): at 40,000 households the levels of classes whose
-    counts were all held made HiGHS take 0.7 s over a program of 70 free counts. With
+    them (:func:`.aggregate.levels_in_reach`; docs/matching-engine.md has what they cost HiGHS
+    left free). With
     ``master``, ``model`` is that master program (:mod:`.master`), and its packings are turned
     back into counts;
     HiGHS runs on one thread (a search may run beside it on the other core, and a thread
@@ -1434,33 +1440,43 @@ def _run_program(
             # is, which it then holds as its incumbent, cutting off everything worth less, and
             # it returns the start as "optimal" (big-families 54 of the outside set: a rounding
             # program's start worth 1,027.48 read as 1,036.97, the program's optimum 1,035.99).
-            # Its bound still holds (it is at least that misread value).
+            # Its dual bound still holds: it cut off only what was worth less than that value,
+            # and never reports less than it. Its value and its solution's differ by far more
+            # than rounding (8.5 and 0.067 there), so a millionth tells them apart.
             claimed = info.objective_function_value
             actual = float(model.cost[free_columns] @ free_values)
-            run.misread_start = start is not None and claimed > actual + 1e-9 * max(1.0, abs(claimed))
+            run.misread_start = start is not None and claimed > actual + 1e-6 * max(1.0, abs(claimed))
         del h  # HiGHS's memory, and what it freed while solving, back before the next program
         release_freed_memory()
         return run
 
     began = time.perf_counter()
     run = solve(start_x[free_columns] if started_from_incumbent else None, seconds, wait)
-    if run.misread_start:
-        # Once more without the start; its solution is taken when better, and the tighter of
-        # the two bounds (both hold). Under a limit, for at most twice as long as the first run
-        # took (and 0.2 s more): without a start HiGHS can take far longer (family-heavy 11 of
-        # the fourth set, 10,000 households, 10 s: a master program misread in 0.26 s, then
-        # not solved again in the 9.7 s left, which the master search then lacked).
-        spent = time.perf_counter() - began
+    spent = time.perf_counter() - began
+    if (
+        run.misread_start
+        and not (stop is not None and stop.is_set())
+        and (seconds is None or seconds - spent > MISREAD_LEAST_SECONDS)
+        and (wait is None or wait - spent > MISREAD_LEAST_SECONDS)
+    ):
+        # Once more without the start. Under a limit, for at most twice as long as the first
+        # run took (and a little more): without a start HiGHS can take far longer (family-heavy
+        # 11 of the fourth set, 10,000 households, 10 s: a master program misread in 0.26 s,
+        # then not solved again in the 9.7 s left, which the master search then lacked).
         again = solve(
             None,
-            None if seconds is None else min(seconds - spent, 2 * spent + 0.2),
+            None if seconds is None else min(seconds - spent, 2 * spent + MISREAD_LEAST_SECONDS),
             None if wait is None else wait - spent,
         )
-        if again.solved or again.infeasible:
-            again.bound = min(again.bound, run.bound)
-            return again
-        if again.has_solution and again.value > run.value:
+        better = again.has_solution and again.value > run.value
+        if better:
             run.assignment, run.value = again.assignment, again.value
+        if again.solved:  # the program's own optimum and bound; the first's bound holds too
+            run.status, run.solved = again.status, True
+            run.bound = min(again.bound, run.bound)
+        # (Infeasible would contradict the start the first run had: not believed.) The run
+        # keeps ``misread_start``, so the log says so; cut short, the first run's "optimal"
+        # stands with its bound, which holds.
     return run
 
 

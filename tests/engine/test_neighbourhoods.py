@@ -172,14 +172,12 @@ def test_a_program_over_the_free_columns_has_the_whole_programs_optimum(
         h.run()
         reduced, bound = dual_bound(model, price_vector(model, np.array(h.getSolution().row_dual)))
         lower, upper, _ = solver_module.restrict(model, reduced, 1e-3 * bound)
+    widened = np.minimum(lower, x), np.maximum(upper, x)
+    held = levels_in_reach(model, *widened)
+    assert np.count_nonzero(held[1] > held[0]) < np.count_nonzero(widened[1] > widened[0])
     run = _run_program(model, classes, prep, lower, upper, model.row_lower, start, None)
     h = new_highs(mip_rel_gap=1e-9)
-    h.passModel(
-        make_lp(
-            **model.arrays(np.minimum(lower, x), np.maximum(upper, x), model.row_lower),
-            integrality=model.integrality,
-        )
-    )
+    h.passModel(make_lp(**model.arrays(*widened, model.row_lower), integrality=model.integrality))
     h.run()
     assert run.solved and run.has_solution
     assert run.bound == pytest.approx(h.getInfo().objective_function_value, rel=1e-7)
@@ -218,7 +216,7 @@ def test_a_start_highs_misreads_is_dropped_and_the_program_solved_again(monkeypa
     )
     h.run()
     optimum = h.getInfo().objective_function_value
-    assert run.solved and not run.started_from_incumbent
+    assert run.solved and run.misread_start
     assert run.bound == pytest.approx(optimum, rel=1e-7) and run.value >= optimum - 1e-6
     assert not feasibility_violations(inst, run.assignment)
     # Under a limit, the run without the start gets at most twice the first one's time, and
@@ -229,6 +227,57 @@ def test_a_start_highs_misreads_is_dropped_and_the_program_solved_again(monkeypa
     took = time.perf_counter() - began
     assert len(made) == 2 and limited.solved
     assert made[1].getOptionValue("time_limit")[1] <= 2 * took + 0.2 < 60.0
+    # Too little time left for a second run: the first one's result, its bound holding.
+    made.clear()
+    monkeypatch.setattr(solver_module, "MISREAD_LEAST_SECONDS", 60.0)
+    short = _run_program(model, classes, prep, lower, upper, model.row_lower, start, 30.0)
+    assert len(made) == 1 and short.misread_start and short.solved
+    assert short.bound >= optimum - 1e-6 and short.value < run.value
+
+
+def test_levels_in_reach_agree_with_a_class_by_class_reading():
+    # Random bounds on the counts of many classes (and, in some trials, levels held as
+    # ``restrict`` holds them: the best ones placed, the worst ones out), against the rule read
+    # class by class.
+    inst = parse_instance(generate_instance(300, seed=2, shape="large-families"))
+    classes = build_classes(prepare(inst))
+    model = build_aggregate(inst, classes)
+    rng = np.random.default_rng(5)
+    held_any = 0
+    for trial in range(20):
+        lower, upper = model.lower.copy(), model.upper.copy()
+        y = slice(0, model.n_y)
+        a = rng.integers(0, model.upper[y].astype(np.int64) + 1)
+        b = rng.integers(0, model.upper[y].astype(np.int64) + 1)
+        lower[y], upper[y] = np.minimum(a, b), np.maximum(a, b)
+        z = model.n_y
+        if trial % 2:
+            for cls in classes:  # the first level placed, the last one out, where there are two
+                if len(cls.levels) >= 2:
+                    lower[z] = cls.levels[0][1]
+                    upper[z + len(cls.levels) - 1] = 0
+                z += len(cls.levels)
+        held_lower, held_upper = levels_in_reach(model, lower, upper)
+        assert np.array_equal(held_lower[y], lower[y]) and np.array_equal(held_upper[y], upper[y])
+        z = model.n_y
+        for c, cls in enumerate(classes):
+            mine = model.y_class == c
+            n = len(cls.levels)
+            lo_z, hi_z = lower[z : z + n], upper[z : z + n]
+            low = max(lower[y][mine].sum(), lo_z.sum())
+            high = min(upper[y][mine].sum(), hi_z.sum())
+            expected_lower, expected_upper = lo_z.copy(), hi_z.copy()
+            if low <= high:
+                before = 0
+                for k, (_, count) in enumerate(cls.levels):
+                    expected_lower[k] = max(lo_z[k], min(count, max(0, low - before)))
+                    expected_upper[k] = min(hi_z[k], min(count, max(0, high - before)))
+                    before += count
+            assert np.array_equal(held_lower[z : z + n], expected_lower)
+            assert np.array_equal(held_upper[z : z + n], expected_upper)
+            held_any += int(np.count_nonzero(expected_upper - expected_lower < hi_z - lo_z))
+            z += n
+    assert held_any > 0
 
 
 def test_levels_in_reach_hold_what_a_class_surely_places_and_what_it_cannot():

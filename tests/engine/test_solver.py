@@ -426,7 +426,8 @@ def test_the_main_search_and_the_blocks_beside_search_each_block_once(monkeypatc
     searched = []
 
     def recording(model, classes, prep, lower, upper, row_lower, best_y, *args, **options):
-        if options.get("search"):  # the small programs and the blocks
+        blocks = options.get("master") is None and options.get("max_nodes") is None
+        if blocks:  # no margin program fits (below), so the blocks, searched in both threads
             searched.append((lower.tobytes(), upper.tobytes(), np.asarray(best_y).tobytes()))
         return real(model, classes, prep, lower, upper, row_lower, best_y, *args, **options)
 
@@ -452,7 +453,7 @@ def test_the_main_search_and_the_blocks_beside_search_each_block_once(monkeypatc
     outcome = solver_module.solve_exact(prepare(inst), time_limit=3.0)
     steps = [entry["step"] for entry in outcome.log]
     assert "pledge-block" in steps and "pledge-block-beside" in steps
-    assert len(searched) == len(set(searched))
+    assert searched and len(searched) == len(set(searched))
     assert not feasibility_violations(inst, outcome.assignment)
 
 
