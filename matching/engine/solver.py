@@ -1347,14 +1347,12 @@ def _run_program(
     bounds are first widened to hold the incumbent, so that it is a feasible start (a
     restriction then only grows). Each class's levels are held where its counts' bounds put
     them (:func:`.aggregate.levels_in_reach`; docs/matching-engine.md has what they cost HiGHS
-    left free). With
-    ``master``, ``model`` is that master program (:mod:`.master`), and its packings are turned
-    back into counts;
-    HiGHS runs on one thread (a search may run beside it on the other core, and a thread
-    count that depends on the machine would make the result depend on it too); once ``stop``
-    is set, HiGHS is interrupted;
-    ``restart`` lets HiGHS presolve the program again after its root (``RESTARTS_FROM``);
-    ``max_nodes`` (None: no limit) stops its branch and bound after that many nodes."""
+    left free). With ``master``, ``model`` is that master program (:mod:`.master`), and its
+    packings are turned back into counts; HiGHS runs on one thread (a search may run beside it
+    on the other core, and a thread count that depends on the machine would make the result
+    depend on it too); once ``stop`` is set, HiGHS is interrupted; ``restart`` lets HiGHS
+    presolve the program again after its root (``RESTARTS_FROM``); ``max_nodes`` (None: no
+    limit) stops its branch and bound after that many nodes."""
     if master is None:
         start_x = full_vector(model, classes, best_y)
     else:
@@ -1442,7 +1440,7 @@ def _run_program(
             # program's start worth 1,027.48 read as 1,036.97, the program's optimum 1,035.99).
             # Its dual bound still holds: it cut off only what was worth less than that value,
             # and never reports less than it. Its value and its solution's differ by far more
-            # than rounding (8.5 and 0.067 there), so a millionth tells them apart.
+            # than rounding (8.5 there, 0.067 on realistic 1's), so a millionth tells them apart.
             claimed = info.objective_function_value
             actual = float(model.cost[free_columns] @ free_values)
             run.misread_start = start is not None and claimed > actual + 1e-6 * max(1.0, abs(claimed))
