@@ -9,9 +9,11 @@ import pytest
 
 from matching.engine import parse_instance
 from matching.engine import solver as solver_module
+from matching.engine.aggregate import levels_in_reach
 from matching.engine.cuts import Cuts, root_cuts, trusted, with_cuts
 from matching.engine.generator import generate_instance
 from matching.engine.greedy import greedy
+from matching.engine.highs import is_optimal, make_lp, new_highs
 from matching.engine.model import feasibility_violations, prepare
 from matching.engine.naive import solve_naive
 from matching.engine.solver import (
@@ -108,6 +110,33 @@ def test_the_program_with_cuts_keeps_its_columns_and_adds_the_cut_rows():
     # Each column's first entry is still its class row (the solver reads the class there).
     first = cut_model.index[cut_model.starts[:-1]]
     assert np.array_equal(first, model.index[model.starts[:-1]])
+
+
+@pytest.mark.parametrize("seed", [0, 2, 3])
+def test_a_margin_program_with_cut_rows_keeps_its_optimum_with_the_levels_held_in_reach(seed):
+    # The cut rows hold level columns too: holding each class's levels where its counts put
+    # them (:func:`.aggregate.levels_in_reach`, in every program HiGHS gets) must not move the
+    # optimum of a margin program around ``D'``, nor HiGHS's bound on it.
+    inst, prep, classes, model, h = _case(seed, *SHAPES[3], n=300)
+    cuts = root_cuts(model, 60).cuts
+    assert cuts is not None  # (seed 1's root proves its optimum alone: no cut rows)
+    cut_model, tightened = tightened_by_cuts(model, h.getBasis(), cuts, None)
+    start = counts_of(model, classes, greedy(prep), len(inst.households))
+    x = full_vector(model, classes, start)
+    lower, upper, _ = solver_module.restrict(cut_model, tightened.reduced, 2e-3 * tightened.value)
+    widened = np.minimum(lower, x), np.maximum(upper, x)
+    held = levels_in_reach(cut_model, *widened)
+    assert np.count_nonzero(held[1] > held[0]) < np.count_nonzero(widened[1] > widened[0])
+    run = solver_module._run_program(
+        cut_model, classes, prep, lower, upper, cut_model.row_lower, start, None
+    )
+    whole = new_highs(mip_rel_gap=1e-9)
+    whole.passModel(
+        make_lp(**cut_model.arrays(*widened, cut_model.row_lower), integrality=cut_model.integrality)
+    )
+    whole.run()
+    assert run.solved and is_optimal(whole)
+    assert run.bound == pytest.approx(whole.getInfo().objective_function_value, rel=1e-7)
 
 
 def test_cuts_holding_anything_not_finite_or_naming_no_column_are_left_out():
