@@ -66,7 +66,7 @@ def measure(args) -> None:
             model.y_class, weights=upper[:n] > lower[:n], minlength=len(model.classes)
         ) > 0
         z = np.arange(n, len(model.cost))
-        kept = z[~open_class[model.index[model.starts[z]]]]
+        kept = z[~open_class[model.level_classes()]]
         lower, upper = lower.copy(), upper.copy()
         lower[kept], upper[kept] = held_lower[kept], held_upper[kept]
         return lower, upper

@@ -63,6 +63,11 @@ class AggregateModel:
             self.entry_columns = np.repeat(np.arange(len(self.cost)), np.diff(self.starts))
         return self.entry_columns
 
+    def level_classes(self) -> np.ndarray:
+        """The class of each level column, in order: a level's first entry is its class row
+        (its only one, or the first of its rows with cut rows after, :func:`.cuts.with_cuts`)."""
+        return self.index[self.starts[self.n_y : -1]]
+
     def count_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per y column (a count): its pledge's capacity row, its quota row (-1 where the
         pledge has no quotas) and its households' size. A count's entries are its class row,
@@ -134,7 +139,7 @@ def levels_in_reach(model: AggregateModel, lower: np.ndarray, upper: np.ndarray)
     if len(z) == 0:
         return lower, upper
     n_classes = len(model.classes)
-    z_class = model.index[model.starts[z]]  # a level's one entry in the program: its class row
+    z_class = model.level_classes()
     count = model.upper[z]
     ends = np.cumsum(count)
     first = np.searchsorted(z_class, np.arange(n_classes))  # each class's first level

@@ -110,8 +110,7 @@ def pledge_columns(model: AggregateModel, n_pledges: int) -> list[PledgeColumns]
 def households_term(model: AggregateModel, mu: np.ndarray) -> float:
     """The levels' part of ``L(mu)``."""
     z = np.arange(model.n_y, len(model.cost))
-    c = model.index[model.starts[z]]
-    return math.fsum(model.upper[z] * np.maximum(0.0, model.cost[z] + mu[c]))
+    return math.fsum(model.upper[z] * np.maximum(0.0, model.cost[z] + mu[model.level_classes()]))
 
 
 def lp_term(model: AggregateModel, p: PledgeColumns, mu: np.ndarray, prices: np.ndarray):

@@ -51,7 +51,7 @@ class Pricing:
         # pledge), in one run each: else ``reduceat`` would give a class another's best.
         assert np.all(np.diff(np.append(self.class_first, ny)) > 0)
         self.class_size = self.size[self.class_first]
-        self.level_class = model.index[model.starts[ny:-1]]
+        self.level_class = model.level_classes()
         self.level_base = model.cost[ny:]
         self.level_count = model.upper[ny:]
         self.places = model.row_upper.copy()  # b on the pledges' rows

@@ -51,8 +51,7 @@ def same_slots(
     # them); a count into an empty slot stays at zero.
     columns = np.union1d(columns, np.flatnonzero(y > 0))
     columns = columns[np.isin(slot[columns], slots)]
-    # Each level's class (a level has one entry, -1, in its class's row).
-    level_class = model.index[model.starts[model.n_y] : model.starts[-1]]
+    level_class = model.level_classes()
     out = y.astype(np.int64, copy=True)
     solved = False
     by_size = [columns[size[columns] == s] for s in np.unique(size[columns])]
