@@ -23,8 +23,9 @@ Each round takes, per row that the LP fills, the most efficacious violated cut o
 ``delta``; the LP with them is re-solved from its basis and the rows are looked at again. On
 the 21 outside instances at 10,000 households, the LP's distance above the optimum went from
 0.0007-0.16 % to 0.0006-0.049 % in 0.14-1.1 s, 1.8-3.2 s with 114-149 pledges
-(docs/benchmarks.md): HiGHS's own root finds tighter cuts (also across pledges, through the
-class rows), but takes 0.1-10 s.
+(docs/benchmarks.md; with the rows separated in arrays, :func:`separate`, the rounds took 30 s
+in all over 104 outside files at 10,000 households instead of 42 s, at most 2.1 s): HiGHS's
+own root finds tighter cuts (also across pledges, through the class rows), but takes 0.1-10 s.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ ROUNDS = 6
 SCALES = (1, 2, 4)  # each delta is a size divided by one of these
 MIN_VIOLATION = 1e-6
 MIN_EFFICACY = 1e-4  # violation over the cut's norm: below it the cut moves the LP too little
+TIE = 1e-6  # efficacies this near each other (relatively) are equal (:func:`separate`)
 
 
 @dataclass(slots=True)
@@ -79,73 +81,157 @@ def pledge_rows(model: AggregateModel) -> list[PledgeRow]:
     return out
 
 
-def mir(size, rhs: int, delta, scale, complemented):
-    """The MIR rows of ``sum size * y <= rhs`` (``size`` negated where ``complemented``, with
-    ``rhs`` already moved accordingly), one for each ``delta / scale`` (arrays of integers):
-    (coefficients, one row per delta; right-hand sides), in integers but for one division.
-    Where ``rhs`` is a multiple of ``delta / scale`` there is nothing to round: that row is
-    all zeros with a right-hand side of 0, which no point violates."""
-    a = np.where(complemented, -size, size)[None, :] * scale[:, None]
-    b = rhs * scale
+def mir(a, b, delta):
+    """The MIR row of ``sum a * y <= b`` divided by ``delta``, entry by entry (integer arrays
+    that broadcast together; the row already multiplied by its scale, and ``a`` negated and
+    ``b`` moved where a count is complemented): (coefficients, right-hand sides), in integers
+    but for one division. Where ``b`` is a multiple of ``delta`` there is nothing to round:
+    the coefficient is 0 and the right-hand side 0, which no point violates."""
     f0 = b % delta
-    q, r = np.divmod(a, delta[:, None])
+    q, r = np.divmod(a, delta)
     fractional = f0 > 0
     width = np.where(fractional, delta - f0, 1)
-    coef = np.where(fractional[:, None], q + np.maximum(0, r - f0[:, None]) / width[:, None], 0.0)
+    coef = np.where(fractional, q + np.maximum(0, r - f0) / width, 0.0)
     return coef, np.where(fractional, b // delta, 0)
 
 
-def separate(rows: list[PledgeRow], x: np.ndarray) -> Cuts | None:
+@dataclass(slots=True)
+class RowSet:
+    """The rows' entries one after the other (row by row, each row's columns ascending)."""
+
+    row: np.ndarray  # each entry's row, as a position in the list of rows
+    column: np.ndarray
+    size: np.ndarray
+    upper: np.ndarray
+    rhs: np.ndarray  # per row
+
+    @classmethod
+    def of(cls, rows: list[PledgeRow]) -> RowSet:
+        lengths = np.fromiter((len(r.columns) for r in rows), np.int64, len(rows))
+        none = [np.zeros(0, dtype=np.int64)]  # so that no rows concatenate too
+
+        def joined(part):
+            return np.concatenate(none + [getattr(r, part) for r in rows]).astype(np.int64)
+
+        return cls(
+            row=np.repeat(np.arange(len(rows)), lengths),
+            column=joined("columns"),
+            size=joined("size"),
+            upper=joined("upper"),
+            rhs=np.fromiter((r.rhs for r in rows), np.int64, len(rows)),
+        )
+
+
+def separate(rows: list[PledgeRow] | RowSet, x: np.ndarray) -> Cuts | None:
     """For each row the LP point ``x`` fills (to within its smallest size taken), the most
-    efficacious violated MIR cut over the candidate ``delta`` (None: none violated)."""
-    starts, index, values, upper = [0], [], [], []
-    for pr in rows:
-        y = x[pr.columns]
-        taken = y > 1e-9
-        if not taken.any():
-            continue
-        if pr.size @ y < pr.rhs - 0.5 * pr.size[taken].min():  # room left: nothing to round
-            continue
-        sizes = np.unique(pr.size[taken])
-        delta = np.repeat(sizes, len(SCALES))
-        scale = np.tile(np.array(SCALES, dtype=np.int64), len(sizes))
-        best = None
-        near_upper = taken & (2 * y > pr.upper)
-        # Only the counts the LP takes weigh in the violation (and, here, in the norm); the
-        # chosen cut's row is then computed over every column.
-        for complemented in (np.zeros(len(y), dtype=bool), near_upper):
-            if complemented is near_upper and not near_upper.any():
-                continue
-            rhs = pr.rhs - int(pr.size[complemented] @ pr.upper[complemented])
-            point = np.where(complemented, pr.upper - y, y)[taken]
-            coef, cut_rhs = mir(pr.size[taken], rhs, delta, scale, complemented[taken])
-            violation = coef @ point - cut_rhs
-            norm = np.sqrt(np.einsum("ij,ij->i", coef, coef))
-            efficacy = np.where(violation > MIN_VIOLATION, violation / np.maximum(norm, 1e-12), 0.0)
-            k = int(np.argmax(efficacy))
-            if efficacy[k] > MIN_EFFICACY and (best is None or efficacy[k] > best[0]):
-                best = (efficacy[k], delta[k : k + 1], scale[k : k + 1], rhs, complemented)
-        if best is None:
-            continue
-        _, best_delta, best_scale, rhs, complemented = best
-        coef, cut_rhs = mir(pr.size, rhs, best_delta, best_scale, complemented)
-        coef, cut_rhs = coef[0], int(cut_rhs[0])
-        # Back to y: coef * (u - y) = coef * u - coef * y.
-        row_rhs = cut_rhs - float(coef[complemented] @ pr.upper[complemented])
-        row_coef = np.where(complemented, -coef, coef)
-        kept = row_coef != 0
-        index.append(pr.columns[kept])
-        values.append(row_coef[kept])
-        upper.append(row_rhs)
-        starts.append(starts[-1] + int(np.count_nonzero(kept)))
-    if not upper:
+    efficacious violated MIR cut over the candidate ``delta`` (None: none violated): each
+    size the LP takes in the row, divided by each of ``SCALES``, with no count complemented
+    or those near their upper bound. Efficacies within a millionth of each other are taken
+    as equal (one cut is often another's multiple, and their sums are rounded differently):
+    then the first ``delta``, and no count complemented, are chosen.
+
+    Every row at once, in arrays, and over the counts the LP takes: row by row in Python this
+    was most of the time of the rounds at 100-150 pledges (0.8 s of 2 s); only the chosen
+    cuts are written out over every count of their rows."""
+    f = rows if isinstance(rows, RowSet) else RowSet.of(rows)
+    n = len(f.rhs)
+    if n == 0:
         return None
-    upper = np.array(upper, dtype=np.float64)
+    on = np.flatnonzero(x[f.column] > 1e-9)  # the entries the LP takes
+    row, size, upper, y = f.row[on], f.size[on], f.upper[on], x[f.column[on]]
+    fill = np.bincount(row, weights=size * y, minlength=n)
+    smallest = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(smallest, row, size)
+    # A row with room left for its smallest size taken has nothing to round.
+    active = (np.bincount(row, minlength=n) > 0) & (fill >= f.rhs - 0.5 * smallest)
+    keep = active[row]
+    on, row, size, upper, y = on[keep], row[keep], size[keep], upper[keep], y[keep]
+    if len(on) == 0:
+        return None
+    # The candidates: per active row, each size it takes (ascending) by each scale.
+    width = int(size.max()) + 1
+    pairs = np.unique(row * width + size)
+    cand_row = np.repeat(pairs // width, len(SCALES))
+    cand_delta = np.repeat(pairs % width, len(SCALES))
+    cand_scale = np.tile(np.array(SCALES, dtype=np.int64), len(pairs))
+    first_cand = np.searchsorted(cand_row, np.arange(n))  # each row's first candidate
+    cand_count = np.bincount(cand_row, minlength=n)
+    near_upper = 2 * y > upper
+
+    def best_of(complemented: np.ndarray, rows_on: np.ndarray):
+        """Per row (of ``rows_on``, the others 0): the efficacy of its best candidate with the
+        ``complemented`` counts complemented (0 if none is violated), that candidate, and the
+        row's right-hand side once they are."""
+        rhs = f.rhs - np.bincount(
+            row, weights=np.where(complemented, size * upper, 0), minlength=n
+        ).round().astype(np.int64)
+        entries = np.flatnonzero(rows_on[row])
+        per_entry = cand_count[row[entries]]
+        entry = np.repeat(entries, per_entry)  # one per (entry, candidate of its row)
+        within = np.arange(len(entry)) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
+        cand = first_cand[row[entry]] + within
+        scale = cand_scale[cand]
+        a = np.where(complemented[entry], -size[entry], size[entry]) * scale
+        coef, _ = mir(a, rhs[row[entry]] * scale, cand_delta[cand])
+        point = np.where(complemented[entry], upper[entry] - y[entry], y[entry])
+        _, cut_rhs = mir(0, rhs[cand_row] * cand_scale, cand_delta)
+        violation = np.bincount(cand, weights=coef * point, minlength=len(cand_row)) - cut_rhs
+        norm = np.sqrt(np.bincount(cand, weights=coef * coef, minlength=len(cand_row)))
+        efficacy = np.where(
+            (violation > MIN_VIOLATION) & rows_on[cand_row], violation / np.maximum(norm, 1e-12), 0.0
+        )
+        best = np.zeros(n)
+        np.maximum.at(best, cand_row, efficacy)
+        near_best = np.flatnonzero(efficacy >= best[cand_row] * (1 - TIE))
+        first = np.full(n, -1, dtype=np.int64)  # the first candidate near its row's best
+        rows_at, where = np.unique(cand_row[near_best], return_index=True)
+        first[rows_at] = near_best[where]
+        return efficacy[np.maximum(first, 0)] * (first >= 0), first, rhs
+
+    best, choice, rhs = best_of(np.zeros(len(on), dtype=bool), active)
+    complemented = np.zeros(n, dtype=bool)  # per row: whether its cut complements
+    with_near = active & (np.bincount(row[near_upper], minlength=n) > 0)
+    if with_near.any():
+        best_c, choice_c, rhs_c = best_of(near_upper, with_near)
+        complemented = (best_c > MIN_EFFICACY) & (
+            (best <= MIN_EFFICACY) | (best_c > best * (1 + TIE))
+        )
+        best = np.where(complemented, best_c, best)
+        choice = np.where(complemented, choice_c, choice)
+        rhs = np.where(complemented, rhs_c, rhs)
+    cut_rows = np.flatnonzero(best > MIN_EFFICACY)
+    if len(cut_rows) == 0:
+        return None
+
+    # The chosen cuts, over every count of their rows (not only those the LP takes). A count's
+    # coefficient depends only on its size, unless it is complemented (one the LP takes).
+    is_cut = np.zeros(n, dtype=bool)
+    is_cut[cut_rows] = True
+    entries = np.flatnonzero(is_cut[f.row])
+    cut_of_entry = np.searchsorted(cut_rows, f.row[entries])
+    k = choice[cut_rows]
+    delta, scale, rhs = cand_delta[k], cand_scale[k], rhs[cut_rows]
+    sizes = np.arange(int(f.size.max()) + 1)
+    by_size, cut_rhs = mir(
+        sizes[None, :] * scale[:, None], (rhs * scale)[:, None], delta[:, None]
+    )
+    coef = by_size[cut_of_entry, f.size[entries]]
+    comp = np.flatnonzero(complemented[row] & near_upper)  # among the taken entries
+    at = np.searchsorted(entries, on[comp])  # their places among the cuts' entries
+    c = cut_of_entry[at]
+    coef[at], _ = mir(-size[comp] * scale[c], rhs[c] * scale[c], delta[c])
+    # Back to y: coef * (u - y) = coef * u - coef * y.
+    moved = np.bincount(c, weights=coef[at] * upper[comp], minlength=len(cut_rows))
+    cut_upper = (cut_rhs[:, 0] - moved).astype(np.float64)
+    row_coef = coef
+    row_coef[at] = -coef[at]
+    kept = row_coef != 0
+    per_cut = np.bincount(cut_of_entry[kept], minlength=len(cut_rows))
     return Cuts(
-        starts=np.array(starts, dtype=np.int64),
-        index=np.concatenate(index).astype(np.int64),
-        values=np.concatenate(values).astype(np.float64),
-        upper=upper + LOOSEN * np.maximum(1.0, np.abs(upper)),
+        starts=np.concatenate([[0], np.cumsum(per_cut)]).astype(np.int64),
+        index=f.column[entries][kept],
+        values=row_coef[kept].astype(np.float64),
+        upper=cut_upper + LOOSEN * np.maximum(1.0, np.abs(cut_upper)),
     )
 
 
@@ -187,7 +273,7 @@ def lp_with_cuts(
     LP join it, so its duals prove its value over every column. ``seconds_left()`` gives the
     time left (None: no limit). None when no cut was violated or the LP was not solved in time
     (or ``stop`` was set)."""
-    rows = pledge_rows(model)
+    rows = RowSet.of(pledge_rows(model))
     n_columns = len(model.cost)
     part = model if columns is None else model.with_counts(columns)[0]
     held = np.arange(n_columns)  # the model's columns in HiGHS's order

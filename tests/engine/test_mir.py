@@ -61,6 +61,30 @@ def test_every_rounding_cut_holds_for_every_whole_filling_of_its_row(case):
                 assert coefficients @ y[columns] <= rhs + 1e-9
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(rows_and_points(), min_size=1, max_size=4))
+def test_rows_separated_together_give_each_rows_own_cut(cases):
+    # Every row at once (in arrays) as each row alone: side by side, over columns of their own.
+    rows, points, offset = [], [], 0
+    for row, x in cases:
+        rows.append(PledgeRow(len(rows), row.columns + offset, row.size, row.upper, row.rhs))
+        points.append(x)
+        offset += len(x)
+    together = separate(rows, np.concatenate(points))
+    alone = [separate([row], x) for row, x in cases]
+    expected = []
+    for (row, _), cuts, base in zip(cases, alone, np.cumsum([0] + [len(x) for x in points])):
+        if cuts is not None:
+            expected += [(c + base, v, u) for c, v, u in _cut_rows(cuts)]
+    if together is None:
+        assert expected == []
+        return
+    got = list(_cut_rows(together))
+    assert len(got) == len(expected)
+    for (c1, v1, u1), (c2, v2, u2) in zip(got, expected, strict=True):
+        assert c1.tolist() == c2.tolist() and np.allclose(v1, v2) and u1 == pytest.approx(u2)
+
+
 def test_a_quota_that_fits_one_family_cuts_off_a_fraction_of_a_second():
     # Quota of 5 persons, families of 3, 4 and 5: the LP takes 5/3 of the family of 3.
     row = PledgeRow(0, np.arange(3), np.array([3, 4, 5]), np.array([2, 1, 1]), 5)
