@@ -73,7 +73,7 @@ def test_rows_separated_together_give_each_rows_own_cut(cases):
     together = separate(rows, np.concatenate(points))
     alone = [separate([row], x) for row, x in cases]
     expected = []
-    for (row, _), cuts, base in zip(cases, alone, np.cumsum([0] + [len(x) for x in points])):
+    for cuts, base in zip(alone, np.cumsum([0] + [len(x) for x in points]), strict=False):
         if cuts is not None:
             expected += [(c + base, v, u) for c, v, u in _cut_rows(cuts)]
     if together is None:
