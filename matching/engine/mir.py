@@ -123,47 +123,51 @@ class RowSet:
 
 
 def separate(rows: list[PledgeRow] | RowSet, x: np.ndarray) -> Cuts | None:
-    """For each row the LP point ``x`` fills (to within its smallest size taken), the most
-    efficacious violated MIR cut over the candidate ``delta`` (None: none violated): each
-    size the LP takes in the row, divided by each of ``SCALES``, with no count complemented
-    or those near their upper bound. Efficacies within a millionth of each other are taken
-    as equal (one cut is often another's multiple, and their sums are rounded differently):
-    then the first ``delta``, and no count complemented, are chosen.
+    """For each row the LP point ``x`` fills (its room left below half its smallest size
+    taken), the most efficacious violated MIR cut (None: none violated) over the candidates:
+    ``delta`` each size the LP takes in the row divided by each of ``SCALES``, either with no
+    count complemented or with those the LP takes above half their bound complemented.
+    Efficacies within a relative millionth of the row's best count as equal (one cut is often
+    another's multiple, and their sums are rounded differently): the first ``delta`` among
+    them is taken, and the uncomplemented cut unless the complemented one is better by more.
 
-    Every row at once, in arrays, and over the counts the LP takes: row by row in Python this
-    was most of the time of the rounds at 100-150 pledges (0.8 s of 2 s); only the chosen
-    cuts are written out over every count of their rows."""
+    Every row at once, in arrays, and over the counts the LP takes; only the chosen cuts are
+    written out over every count of their rows. Row by row in Python, the separation took
+    0.8 s of the rounds' 2 s at 100-150 pledges."""
     f = rows if isinstance(rows, RowSet) else RowSet.of(rows)
     n = len(f.rhs)
     if n == 0:
         return None
-    on = np.flatnonzero(x[f.column] > 1e-9)  # the entries the LP takes
-    row, size, upper, y = f.row[on], f.size[on], f.upper[on], x[f.column[on]]
+    # The entries the LP takes ("taken"), and what the search reads of them.
+    taken = np.flatnonzero(x[f.column] > 1e-9)
+    row, size, upper, y = f.row[taken], f.size[taken], f.upper[taken], x[f.column[taken]]
     fill = np.bincount(row, weights=size * y, minlength=n)
     smallest = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(smallest, row, size)
-    # A row with room left for its smallest size taken has nothing to round.
+    # A row with room for more than half its smallest size taken is not full: nothing to round.
     active = (np.bincount(row, minlength=n) > 0) & (fill >= f.rhs - 0.5 * smallest)
     keep = active[row]
-    on, row, size, upper, y = on[keep], row[keep], size[keep], upper[keep], y[keep]
-    if len(on) == 0:
+    taken, row, size, upper, y = taken[keep], row[keep], size[keep], upper[keep], y[keep]
+    if len(taken) == 0:
         return None
     # The candidates: per active row, each size it takes (ascending) by each scale.
-    width = int(size.max()) + 1
-    pairs = np.unique(row * width + size)
-    cand_row = np.repeat(pairs // width, len(SCALES))
-    cand_delta = np.repeat(pairs % width, len(SCALES))
-    cand_scale = np.tile(np.array(SCALES, dtype=np.int64), len(pairs))
-    first_cand = np.searchsorted(cand_row, np.arange(n))  # each row's first candidate
+    size_span = int(size.max()) + 1
+    row_sizes = np.unique(row * size_span + size)
+    cand_row = np.repeat(row_sizes // size_span, len(SCALES))
+    cand_delta = np.repeat(row_sizes % size_span, len(SCALES))
+    cand_scale = np.tile(np.array(SCALES, dtype=np.int64), len(row_sizes))
+    # Each row's first candidate (a row without any: the next row's, never read) and count.
+    first_cand = np.searchsorted(cand_row, np.arange(n))
     cand_count = np.bincount(cand_row, minlength=n)
-    near_upper = 2 * y > upper
+    near_upper = 2 * y > upper  # per taken entry: complemented in the second search
 
-    def best_of(complemented: np.ndarray, rows_on: np.ndarray):
-        """Per row (of ``rows_on``, the others 0): the efficacy of its best candidate with the
-        ``complemented`` counts complemented (0 if none is violated), that candidate, and the
-        row's right-hand side once they are."""
+    def best_of(flipped: np.ndarray, rows_on: np.ndarray):
+        """Per row (of ``rows_on``; the others 0 and -1) with the taken entries ``flipped``
+        complemented: its candidates' best efficacy (0 if none is violated), the first
+        candidate within ``TIE`` of it, and the row's right-hand side once complemented (an
+        integer: the sum of integers below 2^53 in floats is exact)."""
         rhs = f.rhs - np.bincount(
-            row, weights=np.where(complemented, size * upper, 0), minlength=n
+            row, weights=np.where(flipped, size * upper, 0), minlength=n
         ).round().astype(np.int64)
         entries = np.flatnonzero(rows_on[row])
         per_entry = cand_count[row[entries]]
@@ -171,11 +175,11 @@ def separate(rows: list[PledgeRow] | RowSet, x: np.ndarray) -> Cuts | None:
         within = np.arange(len(entry)) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
         cand = first_cand[row[entry]] + within
         scale = cand_scale[cand]
-        a = np.where(complemented[entry], -size[entry], size[entry]) * scale
+        a = np.where(flipped[entry], -size[entry], size[entry]) * scale
         coef, _ = mir(a, rhs[row[entry]] * scale, cand_delta[cand])
-        point = np.where(complemented[entry], upper[entry] - y[entry], y[entry])
-        _, cut_rhs = mir(0, rhs[cand_row] * cand_scale, cand_delta)
-        violation = np.bincount(cand, weights=coef * point, minlength=len(cand_row)) - cut_rhs
+        point = np.where(flipped[entry], upper[entry] - y[entry], y[entry])
+        _, cand_rhs = mir(0, rhs[cand_row] * cand_scale, cand_delta)
+        violation = np.bincount(cand, weights=coef * point, minlength=len(cand_row)) - cand_rhs
         norm = np.sqrt(np.bincount(cand, weights=coef * coef, minlength=len(cand_row)))
         efficacy = np.where(
             (violation > MIN_VIOLATION) & rows_on[cand_row], violation / np.maximum(norm, 1e-12), 0.0
@@ -183,12 +187,12 @@ def separate(rows: list[PledgeRow] | RowSet, x: np.ndarray) -> Cuts | None:
         best = np.zeros(n)
         np.maximum.at(best, cand_row, efficacy)
         near_best = np.flatnonzero(efficacy >= best[cand_row] * (1 - TIE))
-        first = np.full(n, -1, dtype=np.int64)  # the first candidate near its row's best
+        first = np.full(n, -1, dtype=np.int64)
         rows_at, where = np.unique(cand_row[near_best], return_index=True)
         first[rows_at] = near_best[where]
-        return efficacy[np.maximum(first, 0)] * (first >= 0), first, rhs
+        return best, first, rhs
 
-    best, choice, rhs = best_of(np.zeros(len(on), dtype=bool), active)
+    best, choice, rhs = best_of(np.zeros(len(taken), dtype=bool), active)
     complemented = np.zeros(n, dtype=bool)  # per row: whether its cut complements
     with_near = active & (np.bincount(row[near_upper], minlength=n) > 0)
     if with_near.any():
@@ -204,33 +208,30 @@ def separate(rows: list[PledgeRow] | RowSet, x: np.ndarray) -> Cuts | None:
         return None
 
     # The chosen cuts, over every count of their rows (not only those the LP takes). A count's
-    # coefficient depends only on its size, unless it is complemented (one the LP takes).
+    # coefficient depends only on its size, unless it is complemented (then one the LP takes).
     is_cut = np.zeros(n, dtype=bool)
     is_cut[cut_rows] = True
     entries = np.flatnonzero(is_cut[f.row])
     cut_of_entry = np.searchsorted(cut_rows, f.row[entries])
     k = choice[cut_rows]
-    delta, scale, rhs = cand_delta[k], cand_scale[k], rhs[cut_rows]
-    sizes = np.arange(int(f.size.max()) + 1)
-    by_size, cut_rhs = mir(
-        sizes[None, :] * scale[:, None], (rhs * scale)[:, None], delta[:, None]
-    )
+    delta, scale, cut_rhs = cand_delta[k], cand_scale[k], rhs[cut_rows] * cand_scale[k]
+    sizes = np.arange(int(f.size.max()) + 1)  # household sizes: a short table
+    by_size, cut_upper = mir(sizes[None, :] * scale[:, None], cut_rhs[:, None], delta[:, None])
     coef = by_size[cut_of_entry, f.size[entries]]
-    comp = np.flatnonzero(complemented[row] & near_upper)  # among the taken entries
-    at = np.searchsorted(entries, on[comp])  # their places among the cuts' entries
-    c = cut_of_entry[at]
-    coef[at], _ = mir(-size[comp] * scale[c], rhs[c] * scale[c], delta[c])
+    flipped = np.flatnonzero(complemented[row] & near_upper)  # among the taken entries
+    at = np.searchsorted(entries, taken[flipped])  # the same, among the cuts' entries
+    cut = cut_of_entry[at]
+    coef[at] = mir(-size[flipped] * scale[cut], cut_rhs[cut], delta[cut])[0]
     # Back to y: coef * (u - y) = coef * u - coef * y.
-    moved = np.bincount(c, weights=coef[at] * upper[comp], minlength=len(cut_rows))
-    cut_upper = (cut_rhs[:, 0] - moved).astype(np.float64)
-    row_coef = coef
-    row_coef[at] = -coef[at]
-    kept = row_coef != 0
+    moved = np.bincount(cut, weights=coef[at] * upper[flipped], minlength=len(cut_rows))
+    cut_upper = (cut_upper[:, 0] - moved).astype(np.float64)
+    coef[at] *= -1
+    kept = coef != 0
     per_cut = np.bincount(cut_of_entry[kept], minlength=len(cut_rows))
     return Cuts(
         starts=np.concatenate([[0], np.cumsum(per_cut)]).astype(np.int64),
         index=f.column[entries][kept],
-        values=row_coef[kept].astype(np.float64),
+        values=coef[kept].astype(np.float64),
         upper=cut_upper + LOOSEN * np.maximum(1.0, np.abs(cut_upper)),
     )
 

@@ -2,6 +2,7 @@
 
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from matching.engine import lp as lp_module
 from matching.engine import parse_instance
-from matching.engine.cuts import with_cuts
+from matching.engine.cuts import LOOSEN, with_cuts
 from matching.engine.generator import generate_instance
 from matching.engine.lp import solve_lp
 from matching.engine.mir import PledgeRow, lp_with_cuts, pledge_rows, separate
@@ -61,28 +62,94 @@ def test_every_rounding_cut_holds_for_every_whole_filling_of_its_row(case):
                 assert coefficients @ y[columns] <= rhs + 1e-9
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(rows_and_points(), min_size=1, max_size=4))
-def test_rows_separated_together_give_each_rows_own_cut(cases):
-    # Every row at once (in arrays) as each row alone: side by side, over columns of their own.
+@st.composite
+def pledge_rows_and_points(draw):
+    """A pledge's capacity row over a few counts and quota rows over some of them (a count's
+    size the same in each), and an LP point within every row: counts often at zero or at
+    their upper bound, where the cuts complement them."""
+    n = draw(st.integers(1, 6))
+    size = np.array(draw(st.lists(st.integers(1, 9), min_size=n, max_size=n)), dtype=np.int64)
+    upper = np.array(draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)), dtype=np.int64)
+    share = draw(st.lists(st.sampled_from([0.0, 1.0, 0.5, 1 / 3, 0.8]) | st.floats(0, 1),
+                          min_size=n, max_size=n))
+    x = np.array(share) * upper
+    rows = [PledgeRow(0, np.arange(n), size, upper, draw(st.integers(0, 40)))]
+    for k in range(draw(st.integers(0, 2))):
+        members = np.array(sorted(set(draw(st.lists(st.integers(0, n - 1), min_size=1)))))
+        rows.append(PledgeRow(k + 1, members, size[members], upper[members], draw(st.integers(0, 20))))
+    for r in rows:  # the point scaled down onto every row it overfills
+        filled = float(r.size @ x[r.columns])
+        if filled > r.rhs:
+            x = x * (r.rhs / filled)
+    return rows, x
+
+
+def _reference_cuts(rows, x):
+    """Row by row, from the definition (exact fractions): per row the candidates ``delta`` =
+    each size the LP takes over 1, 2 and 4, without and then with the counts above half their
+    bound complemented; the first cut within a millionth of the best efficacy, the
+    complemented one only if better by more. As (columns, coefficients, right-hand side)."""
+    out = []
+    for r in rows:
+        y = x[r.columns]
+        taken = y > 1e-9
+        if not taken.any() or r.size @ y < r.rhs - 0.5 * r.size[taken].min():
+            continue
+        best = []  # per way: (efficacy, coefficients, right-hand side, complemented)
+        for flipped in (np.zeros(len(y), dtype=bool), taken & (2 * y > r.upper)):
+            if flipped.any() or not best:
+                rhs = r.rhs - int(r.size[flipped] @ r.upper[flipped])
+                a = [-int(v) if f else int(v) for v, f in zip(r.size, flipped, strict=True)]
+                point = np.where(flipped, r.upper - y, y)
+                found = []
+                for delta in [Fraction(int(v), k) for v in np.unique(r.size[taken]) for k in (1, 2, 4)]:
+                    beta = rhs / delta
+                    f0 = beta - math.floor(beta)
+                    if f0 == 0:
+                        found.append((0.0, None, None))
+                        continue
+                    coef = [math.floor(v / delta) + max(0, v / delta - math.floor(v / delta) - f0) / (1 - f0)
+                            for v in a]
+                    coef = np.array([float(c) for c in coef])
+                    violation = coef[taken] @ point[taken] - math.floor(beta)
+                    norm = math.sqrt(coef[taken] @ coef[taken])
+                    found.append((violation / max(norm, 1e-12) if violation > 1e-6 else 0.0, coef, math.floor(beta)))
+                top = max(e for e, _, _ in found)
+                chosen = next(c for c in found if c[0] >= top * (1 - 1e-6))
+                best.append((top, chosen[1], chosen[2], flipped))
+        way = best[0]
+        if len(best) == 2 and best[1][0] > 1e-4 and (way[0] <= 1e-4 or best[1][0] > way[0] * (1 + 1e-6)):
+            way = best[1]
+        if way[0] <= 1e-4:
+            continue
+        _, coef, rhs, flipped = way
+        upper = rhs - float(coef[flipped] @ r.upper[flipped])
+        coef = np.where(flipped, -coef, coef)
+        upper += LOOSEN * max(1.0, abs(upper))  # as every cut's, see :mod:`matching.engine.cuts`
+        out.append((r.columns[coef != 0], coef[coef != 0], upper))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(pledge_rows_and_points(), min_size=1, max_size=3))
+def test_the_cuts_found_every_row_at_once_are_each_rows_by_its_definition(pledges):
+    # The pledges side by side, each over counts of its own; every row separated at once (in
+    # arrays) gives each row's cut as the definition gives it, row by row.
     rows, points, offset = [], [], 0
-    for row, x in cases:
-        rows.append(PledgeRow(len(rows), row.columns + offset, row.size, row.upper, row.rhs))
+    for pledge_rows_, x in pledges:
+        for r in pledge_rows_:
+            rows.append(PledgeRow(len(rows), r.columns + offset, r.size, r.upper, r.rhs))
         points.append(x)
         offset += len(x)
-    together = separate(rows, np.concatenate(points))
-    alone = [separate([row], x) for row, x in cases]
-    expected = []
-    for cuts, base in zip(alone, np.cumsum([0] + [len(x) for x in points]), strict=False):
-        if cuts is not None:
-            expected += [(c + base, v, u) for c, v, u in _cut_rows(cuts)]
-    if together is None:
-        assert expected == []
-        return
-    got = list(_cut_rows(together))
+    x = np.concatenate(points)
+    expected = _reference_cuts(rows, x)
+    cuts = separate(rows, x)
+    got = [] if cuts is None else list(_cut_rows(cuts))
     assert len(got) == len(expected)
-    for (c1, v1, u1), (c2, v2, u2) in zip(got, expected, strict=True):
-        assert c1.tolist() == c2.tolist() and np.allclose(v1, v2) and u1 == pytest.approx(u2)
+    for (columns, values, upper), (want_columns, want_values, want_upper) in zip(got, expected, strict=True):
+        assert columns.tolist() == want_columns.tolist()
+        assert np.allclose(values, want_values, atol=1e-9)
+        assert upper == pytest.approx(want_upper, rel=1e-12, abs=1e-12)
 
 
 def test_a_quota_that_fits_one_family_cuts_off_a_fraction_of_a_second():
