@@ -23,9 +23,10 @@ Each round takes, per row that the LP fills, the most efficacious violated cut o
 ``delta``; the LP with them is re-solved from its basis and the rows are looked at again. On
 the 21 outside instances at 10,000 households, the LP's distance above the optimum went from
 0.0007-0.16 % to 0.0006-0.049 % in 0.14-1.1 s, 1.8-3.2 s with 114-149 pledges
-(docs/benchmarks.md; with the rows separated in arrays, :func:`separate`, the rounds took 30 s
-in all over 104 outside files at 10,000 households instead of 42 s, at most 2.1 s): HiGHS's
-own root finds tighter cuts (also across pledges, through the class rows), but takes 0.1-10 s.
+(docs/benchmarks.md). Since each round separates every row at once, in arrays
+(:func:`separate`), the rounds took 30 s in all over the 104 outside files at 10,000
+households instead of 42 s, at most 1.75 s (a slow day). HiGHS's own root finds tighter cuts
+(also across pledges, through the class rows), but takes 0.1-10 s.
 """
 
 from __future__ import annotations
