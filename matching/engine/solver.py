@@ -262,6 +262,16 @@ ROOT_COLUMNS_PER_SECOND = 3_000
 # not by 27 s without; proofs without a limit of random 132 and 301 and large-families 2
 # (10,000 households) took 12.7, 8.7 and 35.7 s with them, 16.1, 12.9 and 40.7 s without.
 RESTARTS_FROM = 5.0
+# Under such a short limit HiGHS also keeps a small cut pool: its root rounds on the small
+# neighbourhood programs sift thousands of pooled cuts (vulnerable-first 4 of the third outside
+# set, 10,000 households: a rounding program of 385 free counts took 0.9-1.0 s with HiGHS's
+# 10,000 rows, 3,100 cuts in its pool, and 0.5 s with 200). Three sweeps of the 104 outside
+# files at 3 s, one engine after the other: 11, 12 and 12 missed the targets against 13, 13
+# and 13 (vulnerable-first 4 met in all three, in none without; per file, the medians 5
+# better, 3 worse). With a longer limit the pool is HiGHS's own: hard programs need it
+# (vulnerable-first 4 with 100 s: ended proven in 27 s with it, in 97 s with 100 rows).
+# docs/benchmarks.md, "A small cut pool under a short limit".
+SHORT_LIMIT_POOL_ROWS = 100
 # The cut search beside the main one (where the root is not waited for) holds a second copy of
 # the whole program, with its root's cuts and LU factors, and runs only where it has at most
 # this many columns. Above it the root alone took 11 s (uniform-waiting 6 of the outside set,
@@ -1351,7 +1361,8 @@ def _run_program(
     packings are turned back into counts; HiGHS runs on one thread (a search may run beside it
     on the other core, and a thread count that depends on the machine would make the result
     depend on it too); once ``stop`` is set, HiGHS is interrupted; ``restart`` lets HiGHS
-    presolve the program again after its root (``RESTARTS_FROM``); ``max_nodes`` (None: no
+    presolve the program again after its root (``RESTARTS_FROM``), and without it HiGHS keeps
+    a small cut pool (``SHORT_LIMIT_POOL_ROWS``); ``max_nodes`` (None: no
     limit) stops its branch and bound after that many nodes."""
     if master is None:
         start_x = full_vector(model, classes, best_y)
@@ -1384,6 +1395,8 @@ def _run_program(
     )
     if max_nodes is not None:
         options["mip_max_nodes"] = max_nodes
+    if not restart:  # a limit too short for restarts: a small cut pool (see its constant)
+        options["mip_pool_soft_limit"] = SHORT_LIMIT_POOL_ROWS
     # HiGHS gets only the free columns, the fixed ones moved into the row bounds: its presolve
     # would remove them anyway, more slowly.
     lp, offset = _free_part(model, lower, upper, row_lower, free_columns)

@@ -270,7 +270,9 @@ def test_time_limit_gives_feasible_result_with_honest_bound():
 @pytest.mark.parametrize("long_limit", [True, False])
 def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_limit):
     # Under a short limit a restart's second root takes the time the search needs (see
-    # solver.RESTARTS_FROM); with a long limit, or none, restarts pay.
+    # solver.RESTARTS_FROM), and HiGHS keeps a small cut pool (SHORT_LIMIT_POOL_ROWS); with a
+    # long limit, or none, restarts pay and the pool is HiGHS's own. Either way the programs
+    # end solved: a solve not cut short is proven optimal.
     from matching.engine import solver as solver_module
     from matching.engine.model import prepare
 
@@ -282,14 +284,15 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
 
     def spy(time_limit=None, **options):
         if "mip_allow_restart" in options:
-            seen.append(options["mip_allow_restart"])
+            seen.append((options["mip_allow_restart"], options.get("mip_pool_soft_limit")))
         return real(time_limit, **options)
 
     monkeypatch.setattr(solver_module, "new_highs", spy)
     inst = parse_instance(generate_instance(400, seed=3, shape="small-pledges", n_pledges=8))
     outcome = solver_module.solve_exact(prepare(inst), time_limit=30)
     assert not outcome.timed_out
-    assert seen and set(seen) == {long_limit}
+    pool = None if long_limit else solver_module.SHORT_LIMIT_POOL_ROWS
+    assert seen and set(seen) == {(long_limit, pool)}
 
 
 @pytest.mark.parametrize("lp_ends_at, after_dive", [(None, None), (0.8, None), (0.68, 0.8)])
