@@ -53,7 +53,8 @@ def new_highs(time_limit: float | None = None, **options) -> highspy.Highs:
     if time_limit is not None:
         h.setOptionValue("time_limit", max(0.01, float(time_limit)))
     for key, value in options.items():
-        h.setOptionValue(key, value)
+        # HiGHS returns an error for a name or value it does not know, and goes on without it.
+        checked(h.setOptionValue(key, value), f"the option {key}={value!r}")
     return h
 
 

@@ -262,15 +262,17 @@ ROOT_COLUMNS_PER_SECOND = 3_000
 # not by 27 s without; proofs without a limit of random 132 and 301 and large-families 2
 # (10,000 households) took 12.7, 8.7 and 35.7 s with them, 16.1, 12.9 and 40.7 s without.
 RESTARTS_FROM = 5.0
-# Under such a short limit HiGHS also keeps a small cut pool: its root rounds on the small
-# neighbourhood programs sift thousands of pooled cuts (vulnerable-first 4 of the third outside
-# set, 10,000 households: a rounding program of 385 free counts took 0.9-1.0 s with HiGHS's
-# 10,000 rows, 3,100 cuts in its pool, and 0.5 s with 200). Three sweeps of the 104 outside
-# files at 3 s, one engine after the other: 11, 12 and 12 missed the targets against 13, 13
-# and 13 (vulnerable-first 4 met in all three, in none without; per file, the medians 5
-# better, 3 worse). With a longer limit the pool is HiGHS's own: hard programs need it
-# (vulnerable-first 4 with 100 s: ended proven in 27 s with it, in 97 s with 100 rows).
-# docs/benchmarks.md, "A small cut pool under a short limit".
+# Under such a short limit the programs of :func:`_run_program` (the margin, neighbourhood,
+# block and master programs; not the root cuts' own run, :mod:`.cuts`) also keep a small cut
+# pool: some small neighbourhood programs spent most of their time in root rounds over
+# thousands of pooled cuts (vulnerable-first 4 of the third outside set, 10,000 households: a
+# rounding program of 385 free counts, 3,100 cuts in its pool, 0.9-1.0 s with HiGHS's 10,000
+# rows, 0.37 s with 100). Over many programs it saves little (5 %, some slower), but in three
+# sweeps of the 104 outside files at 3 s, in turns with the engine before, vulnerable-first 4
+# met the targets in all three instead of none, and the rest moved within the noise. With
+# time to prove, the pool pays (vulnerable-first 4 with 100 s: proven in 27 s with HiGHS's,
+# in 97 s with 100 rows), so wherever restarts are on it is HiGHS's own. docs/benchmarks.md,
+# "A small cut pool under a short limit".
 SHORT_LIMIT_POOL_ROWS = 100
 # The cut search beside the main one (where the root is not waited for) holds a second copy of
 # the whole program, with its root's cuts and LU factors, and runs only where it has at most

@@ -267,6 +267,9 @@ def test_time_limit_gives_feasible_result_with_honest_bound():
     assert cut.status in ("feasible", "optimal")
 
 
+HIGHS_POOL_ROWS = 10_000  # HiGHS's own ``mip_pool_soft_limit``
+
+
 @pytest.mark.parametrize("long_limit", [True, False])
 def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_limit):
     # Under a short limit a restart's second root takes the time the search needs (see
@@ -283,16 +286,26 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
     real = solver_module.new_highs
 
     def spy(time_limit=None, **options):
-        if "mip_allow_restart" in options:
-            seen.append((options["mip_allow_restart"], options.get("mip_pool_soft_limit")))
-        return real(time_limit, **options)
+        h = real(time_limit, **options)
+        if "mip_allow_restart" in options:  # the programs, as HiGHS holds their options
+            _, restarts = h.getOptionValue("mip_allow_restart")
+            _, pool = h.getOptionValue("mip_pool_soft_limit")
+            seen.append((restarts, pool))
+        return h
 
     monkeypatch.setattr(solver_module, "new_highs", spy)
     inst = parse_instance(generate_instance(400, seed=3, shape="small-pledges", n_pledges=8))
     outcome = solver_module.solve_exact(prepare(inst), time_limit=30)
     assert not outcome.timed_out
-    pool = None if long_limit else solver_module.SHORT_LIMIT_POOL_ROWS
+    pool = HIGHS_POOL_ROWS if long_limit else solver_module.SHORT_LIMIT_POOL_ROWS
     assert seen and set(seen) == {(long_limit, pool)}
+
+
+def test_an_option_highs_does_not_know_is_refused_not_ignored():
+    from matching.engine.highs import new_highs
+
+    with pytest.raises(RuntimeError, match="mip_pool_soft_limitt"):
+        new_highs(mip_pool_soft_limitt=100)
 
 
 @pytest.mark.parametrize("lp_ends_at, after_dive", [(None, None), (0.8, None), (0.68, 0.8)])
