@@ -267,9 +267,6 @@ def test_time_limit_gives_feasible_result_with_honest_bound():
     assert cut.status in ("feasible", "optimal")
 
 
-HIGHS_POOL_ROWS = 10_000  # HiGHS's own ``mip_pool_soft_limit``
-
-
 @pytest.mark.parametrize("long_limit", [True, False])
 def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_limit):
     # Under a short limit a restart's second root takes the time the search needs (see
@@ -297,7 +294,8 @@ def test_highs_restarts_its_programs_only_under_a_long_limit(monkeypatch, long_l
     inst = parse_instance(generate_instance(400, seed=3, shape="small-pledges", n_pledges=8))
     outcome = solver_module.solve_exact(prepare(inst), time_limit=30)
     assert not outcome.timed_out
-    pool = HIGHS_POOL_ROWS if long_limit else solver_module.SHORT_LIMIT_POOL_ROWS
+    _, highs_pool = real().getOptionValue("mip_pool_soft_limit")  # HiGHS's own
+    pool = highs_pool if long_limit else solver_module.SHORT_LIMIT_POOL_ROWS
     assert seen and set(seen) == {(long_limit, pool)}
 
 
