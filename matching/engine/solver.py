@@ -476,10 +476,16 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     if tight.knapsack_pledges and in_time:
         # Its master LP holds the counts the LP was solved over (a sifted LP's: a tenth of them
         # or fewer; many-pledges 44 of the outside set at 40,000 households: 16 rounds in 3.6 s
-        # instead of 19 s, each round's re-solve paying for every column it holds).
+        # instead of 19 s, each round's re-solve paying for every column it holds). Where the
+        # LP was sifted, the rounding cuts have just started too, and it waits for them: the
+        # two took turns with Python's lock on the other core, and the cuts, which the main
+        # search waits for, took twice as long (family-heavy 11 of the fourth outside set at
+        # 3 s: 0.95 s beside it, 0.41 s before it). The 45 sifted files of the 104 at 3 s:
+        # 12 missed in each of four sweeps, against 12-16 (docs/benchmarks.md).
         master_counts, master_basis = lp.held()
         generation = Beside(
-            improve_prices, model, pledges, tight, deadline, master_basis, master_counts
+            improve_prices, model, pledges, tight, deadline, master_basis, master_counts,
+            after=rounding_cuts if lp.sifted else None,
         )
         beside.append(generation)
     log[-1]["repacked"] = best_value
@@ -1090,14 +1096,20 @@ def search_with_cuts(
 
 
 class Beside:
-    """``function(*args, stop=event)`` run in a worker thread beside the main one."""
+    """``function(*args, stop=event)`` run in a worker thread beside the main one; with
+    ``after``, once that search has ended (unless told to stop meanwhile: its value is then
+    None)."""
 
-    def __init__(self, function, *args):
+    def __init__(self, function, *args, after: Beside | None = None):
         self.stop = threading.Event()
         self._value = None
         self._error: Exception | None = None
 
         def work():
+            if after is not None:
+                after.wait(None)
+                if self.stop.is_set():
+                    return
             try:
                 self._value = function(*args, stop=self.stop)
             except Exception as error:  # noqa: BLE001 -- re-raised by result(), in the caller

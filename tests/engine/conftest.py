@@ -12,9 +12,9 @@ def started_beside(monkeypatch) -> list[str]:
     started: list[str] = []
 
     class Recorded(solver.Beside):
-        def __init__(self, function, *args):
+        def __init__(self, function, *args, **options):
             started.append(function.__name__)
-            super().__init__(function, *args)
+            super().__init__(function, *args, **options)
 
     monkeypatch.setattr(solver, "Beside", Recorded)
     return started

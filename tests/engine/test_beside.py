@@ -2,6 +2,7 @@
 
 import math
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -40,6 +41,36 @@ def test_beside_not_done_in_time_gives_none_and_is_told_to_stop():
     release.set()
     beside._thread.join(30)
     assert beside._value is True  # it saw the stop
+
+
+def test_beside_after_another_starts_once_that_one_has_ended():
+    release, order = threading.Event(), []
+
+    def first(stop):
+        release.wait(30)
+        order.append("first")
+
+    def second(stop):
+        order.append("second")
+        return len(order)
+
+    earlier = Beside(first)
+    later = Beside(second, after=earlier)
+    time.sleep(0.05)
+    assert order == []  # still waiting for the first
+    release.set()
+    assert later.result(30) == 2
+    assert order == ["first", "second"]
+
+
+def test_beside_after_another_told_to_stop_meanwhile_never_starts():
+    release, called = threading.Event(), []
+    earlier = Beside(lambda stop: release.wait(30))
+    later = Beside(lambda stop: called.append(True), after=earlier)
+    later.stop.set()
+    release.set()
+    assert later.result(30) is None
+    assert called == []
 
 
 def _start(seed=4):

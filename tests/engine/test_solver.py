@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import time
 
 import numpy as np
 import pytest
@@ -552,3 +553,39 @@ def test_the_disagreement_program_follows_the_rounding_cuts_where_they_started_a
     assert "rounding-cuts" in steps and "disagreement" in steps
     cuts_first = steps.index("rounding-cuts") < steps.index("disagreement")
     assert cuts_first is not sifted
+
+
+@pytest.mark.parametrize("sifted", [False, True])
+def test_column_generation_waits_for_the_rounding_cuts_where_the_lp_was_sifted(monkeypatch, sifted):
+    # Sifted, both start after the first incumbent, on the other core, and column generation
+    # waits for the cuts (the main search waits for them); not sifted, the cuts started right
+    # after the LP and generation does not wait for what is left of them.
+    from matching.engine import lp as lp_module
+    from matching.engine import solver as solver_module
+    from matching.engine.model import prepare
+
+    monkeypatch.setattr(solver_module, "CUTS_WAITED_FOR", math.inf)  # the short-limit path
+    monkeypatch.setattr(solver_module, "CUT_SEARCH_COLUMNS", 0)  # the rounding cuts beside
+    if sifted:
+        monkeypatch.setattr(lp_module, "SIFTED_FROM_COUNTS_PER_CLASS", 0)
+    events = []
+    real_cuts, real_prices = solver_module.lp_with_cuts, solver_module.improve_prices
+
+    def cuts(*args, **options):
+        found = real_cuts(*args, **options)
+        time.sleep(1.0)  # still going when the first incumbent is there, even not sifted
+        events.append("cuts ended")
+        return found
+
+    def prices(*args, **options):
+        events.append("generation started")
+        return real_prices(*args, **options)
+
+    monkeypatch.setattr(solver_module, "lp_with_cuts", cuts)
+    monkeypatch.setattr(solver_module, "improve_prices", prices)
+    inst = parse_instance(generate_instance(600, seed=4, shape="small-pledges", n_pledges=12))
+    outcome = solver_module.solve_exact(prepare(inst), time_limit=30)
+    assert (outcome.log[0]["lp_rounds"] > 0) is sifted
+    assert sorted(events) == ["cuts ended", "generation started"]
+    assert (events[0] == "cuts ended") is sifted
+    assert not feasibility_violations(inst, outcome.assignment)
