@@ -481,7 +481,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
         # two took turns with Python's lock on the other core, and the cuts, which the main
         # search waits for, took twice as long (family-heavy 11 of the fourth outside set at
         # 3 s: 0.95 s beside it, 0.41 s before it). The 45 sifted files of the 104 at 3 s:
-        # 12 missed in each of four sweeps, against 12-16 (docs/benchmarks.md).
+        # 10-12 missed in five sweeps, against 12-16 (docs/benchmarks.md).
         master_counts, master_basis = lp.held()
         generation = Beside(
             improve_prices, model, pledges, tight, deadline, master_basis, master_counts,
