@@ -471,21 +471,22 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # exchange cut short) neither starts: nothing could use them, and handing them the LP's
     # basis alone takes a moment the result is waiting for.
     in_time = remaining() > 0
+    cuts_now = None  # the rounding cuts when they start here, beside column generation
     if with_rounding_cuts and lp.sifted and in_time:
-        rounding_cuts = start_rounding_cuts()
+        rounding_cuts = cuts_now = start_rounding_cuts()
     if tight.knapsack_pledges and in_time:
         # Its master LP holds the counts the LP was solved over (a sifted LP's: a tenth of them
         # or fewer; many-pledges 44 of the outside set at 40,000 households: 16 rounds in 3.6 s
         # instead of 19 s, each round's re-solve paying for every column it holds). Where the
-        # LP was sifted, the rounding cuts have just started too, and it waits for them: the
-        # two took turns with Python's lock on the other core, and the cuts, which the main
-        # search waits for, took twice as long (family-heavy 11 of the fourth outside set at
+        # rounding cuts have just started too (a sifted LP), it waits for them: the two took
+        # turns with Python's lock on the other core, and the cuts, which the main search
+        # waits for, took twice as long (family-heavy 11 of the fourth outside set at
         # 3 s: 0.95 s beside it, 0.41 s before it). The 45 sifted files of the 104 at 3 s:
         # 10-12 missed in five sweeps, against 12-16 (docs/benchmarks.md).
         master_counts, master_basis = lp.held()
         generation = Beside(
             improve_prices, model, pledges, tight, deadline, master_basis, master_counts,
-            after=rounding_cuts if lp.sifted else None,
+            after=cuts_now,
         )
         beside.append(generation)
     log[-1]["repacked"] = best_value
