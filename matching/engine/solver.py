@@ -585,12 +585,10 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
             if value <= value_before:
                 return
 
-    def search_blocks_beside(after: Beside | None, runs: list, stop) -> None:
-        """The pledge blocks on the other core, once ``after`` (column generation, which runs
-        there; None: nothing) has ended, from the main search's incumbent, and from each better
-        one it finds; every run goes to ``runs``."""
-        if after is not None:
-            after.wait(wait_left())
+    def search_blocks_beside(runs: list, stop) -> None:
+        """The pledge blocks on the other core (started after column generation, which runs
+        there), from the main search's incumbent, and from each better one it finds; every run
+        goes to ``runs``. Past the deadline it searches nothing."""
         start, value = offered.incumbent
         search_blocks(
             counts_of(model, classes, start, n_households), value, runs.append, stop,
@@ -610,7 +608,7 @@ def _solve(prep: Prepared, time_limit: float | None, started: float, beside: lis
     # blocks started after the small programs).
     blocks_beside, block_runs = None, []
     if root is None and cut_search is None and not late and not proven() and limited:
-        blocks_beside = Beside(search_blocks_beside, generation, block_runs)
+        blocks_beside = Beside(search_blocks_beside, block_runs, after=generation)
         beside.append(blocks_beside)
 
     def best_beside() -> tuple[list[int], float] | None:
