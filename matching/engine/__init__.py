@@ -19,6 +19,7 @@ from .greedy import greedy
 from .instance import Instance, InstanceError, load_instance, parse_instance, parse_instance_text
 from .model import feasibility_violations, prepare
 from .result import Result, build_result
+from .scoring import scaled, usual_scale
 from .solver import solve_exact, trivial_bound
 
 __all__ = [
@@ -45,7 +46,10 @@ def solve(
     instance first can count that time in (the command line does, from its process's start).
     """
     begun = time.perf_counter()
-    prep = prepare(instance)
+    # Solved at the scale of values the engine's tolerances were chosen for; the bound is
+    # divided back (exactly: a power of two), the objective counted with the given weights.
+    factor = usual_scale(instance)
+    prep = prepare(scaled(instance, factor))
     # The limit covers the whole solve, preparation included; what the solver chooses to do
     # depends on the limit given, never on how long preparing took (see solver.solve_exact).
     outcome = solve_exact(prep, time_limit, started=begun if started is None else started)
@@ -53,7 +57,7 @@ def solve(
     return build_result(
         instance,
         outcome.assignment,
-        bound=outcome.bound,
+        bound=outcome.bound / factor,
         seconds=time.perf_counter() - begun,
     )
 
