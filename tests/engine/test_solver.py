@@ -83,7 +83,7 @@ def small_instances(draw):
             st.none(),
             st.fixed_dictionaries(
                 {
-                    k: st.sampled_from([0.0, 0.1, 1.0, 2.0, 3.0, 0.7])
+                    k: st.sampled_from([0.0, 0.1, 1.0, 2.0, 3.0, 0.7, -0.5, -2.0])
                     for k in (
                         "person",
                         "vulnerable_member",
