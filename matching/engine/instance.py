@@ -65,6 +65,11 @@ CRITERIA_KEYS = frozenset(
 # 10**20 persons does not fit its integers, and one of 10**9 would ruin its programs' numbers).
 MAX_HOUSEHOLD_SIZE = 10_000
 
+# The objective is a sum of household values in floating point: weights and waiting times are
+# refused where the values of all households together could pass this (each of them finite on
+# its own, a weight of 1e307 made the sum overflow: a traceback, not one line).
+LARGEST_OBJECTIVE = 1e300
+
 _COUNTRY = re.compile(r"[A-Z]{2}\Z")
 _LANGUAGE = re.compile(r"[a-z]{2}\Z")
 
@@ -187,6 +192,8 @@ def parse_instance(data: Any) -> Instance:
         seen.add(household.id)
         households.append(household)
 
+    _check_values_fit(weights, households)
+
     pledges = []
     seen = set()
     for index, raw in enumerate(raw_pledges):
@@ -213,6 +220,24 @@ def _parse_weights(raw: Any) -> Weights:
             raise InstanceError(f'weights "{key}" must be a finite number, got {value!r}')
         values[key] = float(value)
     return Weights(**values)
+
+
+def _check_values_fit(w: Weights, households: list[Household]) -> None:
+    """Refuse weights and waiting times whose values could sum past ``LARGEST_OBJECTIVE``
+    (a bound on every household's value: its largest size times every weight, waiting included
+    at the longest wait; vulnerable members are at most its size)."""
+    if not households:
+        return
+    largest = max(h.size for h in households)
+    longest = max(h.waiting_days for h in households)
+    waiting = abs(w.waiting_month) * (longest / 30) if w.waiting_month else 0.0
+    per_person = abs(w.person) + abs(w.vulnerable_member) + abs(w.family_tie) + abs(w.cultural_tie)
+    if not largest * (per_person + waiting) * len(households) <= LARGEST_OBJECTIVE:  # inf too
+        raise InstanceError(
+            f"the weights make values too large for a number: with households of up to {largest} "
+            f"persons waiting up to {longest:g} days, the values of {len(households)} households "
+            f"could sum past {LARGEST_OBJECTIVE:g}"
+        )
 
 
 class _Checked:

@@ -8,16 +8,19 @@ from dataclasses import fields, replace
 
 from .instance import Household, Instance, Pledge, Weights
 
-# The engine's tolerances are absolute (HiGHS's feasibility and optimality tolerances of about
-# 1e-7, its own on prices, reduced profits and margins), and were chosen where a person is worth
-# one to a few dozen: on the 104 outside files a household's value per person, each term taken
-# at its size, averages 1.1-22. Weights a million times smaller put whole values under those
+# The engine's tolerances are absolute (HiGHS's feasibility and optimality tolerances of
+# 1e-7-1e-6, its own on prices, reduced profits and margins), and were chosen where a person
+# is worth one to a few dozen: on the 104 outside files a household's value per person, each
+# term taken at its size, averages 1.2-23. Weights a million times smaller put whole values under those
 # tolerances: a 300-household instance with the default weights times 1e-6 had a bound 0.005 %
 # below its optimum, and its solve without a limit did not end. Where the average lies outside
 # this range the engine solves the instance with its weights multiplied by a power of two that
 # brings it to 1-2, which changes every value and sum exactly (no rounding), and divides the
 # bound by it (:func:`usual_scale`).
 USUAL_VALUE_PER_PERSON = (0.25, 64.0)
+# Each weight multiplied stays this far inside the doubles' range (2^-1022 to 2^1024), with
+# room for the sizes, counts and waiting times it is multiplied by: every product stays exact.
+NORMAL_WEIGHTS = (2.0**-900, 2.0**900)
 
 
 def score_parts(h: Household, p: Pledge, w: Weights) -> dict[str, float]:
@@ -64,7 +67,9 @@ def total(values: Iterable[float]) -> float:
 def usual_scale(instance: Instance) -> float:
     """The power of two the weights are multiplied by for solving (see
     ``USUAL_VALUE_PER_PERSON``): 1.0 where a household's value per person averages inside that
-    range, or where there is nothing to scale (no household, no weight, a value not finite)."""
+    range, where there is nothing to scale (no household, no weight), or where a weight would
+    leave the doubles' normal range (a weight no household's value uses, zero waiting times
+    under a weight of 1e305, say: multiplied, it could become infinite, or lose digits)."""
     households = instance.households
     w = instance.weights
     per_person = math.fsum(
@@ -78,8 +83,12 @@ def usual_scale(instance: Instance) -> float:
     low, high = USUAL_VALUE_PER_PERSON
     if per_person == 0.0 or not math.isfinite(per_person) or low <= per_person < high:
         return 1.0
-    # Within the exponents a double holds, so that the factor and the weights stay finite.
-    return math.ldexp(1.0, max(-1000, min(1000, -math.floor(math.log2(per_person)))))
+    # Within the exponents a double holds, so that the factor itself is finite.
+    factor = math.ldexp(1.0, max(-1000, min(1000, -math.floor(math.log2(per_person)))))
+    for weight in (abs(getattr(w, f.name)) for f in fields(Weights)):
+        if weight and not NORMAL_WEIGHTS[0] <= weight * factor <= NORMAL_WEIGHTS[1]:
+            return 1.0
+    return factor
 
 
 def scaled(instance: Instance, factor: float) -> Instance:

@@ -64,6 +64,8 @@ MALFORMED = {
     "size beyond any integer type": with_household(size=10**20),
     "waiting days too large for a number": with_household(waiting_days=10**400),
     "weight too large for a number": {**instance(), "weights": {"person": 10**400}},
+    "weight too large for the values to sum": {**instance(), "weights": {"person": 1e307}},
+    "waiting too long for its weight": with_household(waiting_days=1e305),
     "waiting days as string": with_household(waiting_days="210"),
     "unknown composition": with_household(composition="extended_family"),
     "unknown vulnerability": with_household(vulnerabilities=["sad"]),
