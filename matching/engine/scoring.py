@@ -11,12 +11,12 @@ from .instance import Household, Instance, Pledge, Weights
 # The engine's tolerances are absolute (HiGHS's feasibility and optimality tolerances of
 # 1e-7-1e-6, its own on prices, reduced profits and margins), and were chosen where a person
 # is worth one to a few dozen: on the 104 outside files a household's value per person, each
-# term taken at its size, averages 1.2-23. Weights a million times smaller put whole values under those
-# tolerances: a 300-household instance with the default weights times 1e-6 had a bound 0.005 %
-# below its optimum, and its solve without a limit did not end. Where the average lies outside
-# this range the engine solves the instance with its weights multiplied by a power of two that
-# brings it to 1-2, which changes every value and sum exactly (no rounding), and divides the
-# bound by it (:func:`usual_scale`).
+# term taken at its size, averages 1.2-23. Weights a million times smaller put whole values
+# under those tolerances: a 300-household instance with the default weights times 1e-6 had a
+# bound 0.005 % below its optimum, and its solve without a limit did not end in 10 minutes.
+# Where the average lies outside this range the engine solves the instance with its weights
+# multiplied by a power of two that brings it to 1-2, which changes every value and sum
+# exactly (no rounding), and divides the bound by it (:func:`usual_scale`).
 USUAL_VALUE_PER_PERSON = (0.25, 64.0)
 # Each weight multiplied stays this far inside the doubles' range (2^-1022 to 2^1024), with
 # room for the sizes, counts and waiting times it is multiplied by: every product stays exact.

@@ -264,7 +264,7 @@ def test_generated_instance_optimal_and_deterministic(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_weights_of_any_scale_give_the_same_optimum_and_a_true_bound(seed, factor):
     # Small pledges with quotas and few places. With the default weights times 1e-6, seed 0's
-    # bound was 0.005 % below its optimum (under a 10 s limit; without one it did not end):
+    # bound was 0.005 % below its optimum (under a 10 s limit; without one it ran past 10 minutes):
     # its values were under the engine's absolute tolerances.
     shape = {"n_pledges": 10, "small_pledges": 0.5, "quota_share": 0.9, "coverage": 0.25}
     inst = parse_instance(generate_instance(300, seed=seed, shape=shape))
