@@ -142,9 +142,11 @@ class Instance:
 
 
 def load_instance(path: str | Path) -> Instance:
-    """Read an instance file; any problem (unreadable, not JSON, malformed) is an InstanceError."""
+    """Read an instance file; any problem (unreadable, not JSON, malformed) is an InstanceError.
+    A UTF-8 byte order mark at its start is skipped, as the household import's does (editors
+    and PowerShell on Windows write one)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InstanceError(f"instance file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -1,5 +1,6 @@
 """Malformed instances: exit status 2 and one readable line, never a traceback."""
 
+import codecs
 import json
 import os
 import subprocess
@@ -198,6 +199,12 @@ def test_invalid_json_exits_2(text, tmp_path, capsys):
     assert main(argv) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "invalid JSON" in err
+
+
+def test_a_file_starting_with_a_byte_order_mark_is_read(tmp_path):
+    path, out, _ = run_cli(tmp_path, instance([household("H-1", size=2)], [pledge()]))
+    path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+    assert match_instance(path, out).objective == pytest.approx(2.0)
 
 
 def test_missing_file_exits_2(tmp_path, capsys):
