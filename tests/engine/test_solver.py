@@ -144,6 +144,21 @@ def test_engine_is_optimal_feasible_and_never_below_greedy(inst):
 
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_instances(), st.sampled_from([1e-9, 1e-6, 1e-3, 1e3, 1e6, 1e9]))
+def test_engine_is_optimal_whatever_the_scale_of_the_weights(inst, factor):
+    # Solved at the usual scale (every factor here is outside it): the placement, its objective
+    # counted with the weights given and the bound divided back all match brute force.
+    inst = scaled(inst, factor)
+    result = solve(inst)
+    optimum = brute_force(inst)
+    tiny = 1e-9 * factor
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(optimum, rel=1e-9, abs=tiny)
+    assert optimum - tiny <= result.bound <= optimum + 1e-6 * abs(optimum) + tiny
+    assert not feasibility_violations(inst, assignment_indices(inst, result))
+
+
 def _room_after(prep, assignment):
     """The places left once ``assignment``'s households are placed."""
     room = Room(prep.instance)
