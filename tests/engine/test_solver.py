@@ -143,12 +143,12 @@ def test_engine_is_optimal_feasible_and_never_below_greedy(inst):
     assert result.objective == objective_of(inst, result.assignments)
 
 
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_instances(), st.sampled_from([1e-9, 1e-6, 1e-3, 1e3, 1e6, 1e9]))
 def test_engine_is_optimal_whatever_the_scale_of_the_weights(inst, factor):
-    # Solved at the usual scale (every factor here is outside it): the placement, its objective
-    # counted with the weights given and the bound divided back all match brute force.
+    # Solved at the usual scale where the weights times the factor lie outside it (most draws):
+    # the placement, its objective counted with the weights given and the bound divided back
+    # all match brute force.
     inst = scaled(inst, factor)
     result = solve(inst)
     optimum = brute_force(inst)
